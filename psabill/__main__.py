@@ -1,0 +1,5 @@
+"""`python -m psabill` entry point."""
+
+from psabill.cli import main
+
+main()
