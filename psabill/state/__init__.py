@@ -1,0 +1,55 @@
+"""Local state: the SQLite ledger, the run lock, and where both live.
+
+Typical use by the runner::
+
+    state_dir = ensure_private_dir(resolve_state_dir(option, os.environ))
+    with RunLock(lock_path(state_dir)), Ledger.open(ledger_path(state_dir)) as ledger:
+        ledger.recover_interrupted(at=now)
+        run_id = ledger.start_run(trigger="scheduled", started_at=now, ...)
+"""
+
+from psabill.state.ledger import LEDGER_FILENAME, Ledger, ledger_path
+from psabill.state.lock import LOCK_FILENAME, LockHolder, RunLock, lock_path
+from psabill.state.migrations import SCHEMA_VERSION
+from psabill.state.paths import ensure_private_dir, resolve_state_dir
+from psabill.state.records import (
+    LINE_STATUSES,
+    LINE_TRANSITIONS,
+    OUTCOMES,
+    TRIGGERS,
+    CompletedSlotRecord,
+    LineCounts,
+    LineRecord,
+    LineStatus,
+    NewLine,
+    OutboxRecord,
+    Outcome,
+    RunRecord,
+    Trigger,
+)
+
+__all__ = [
+    "LEDGER_FILENAME",
+    "LINE_STATUSES",
+    "LINE_TRANSITIONS",
+    "LOCK_FILENAME",
+    "OUTCOMES",
+    "SCHEMA_VERSION",
+    "TRIGGERS",
+    "CompletedSlotRecord",
+    "Ledger",
+    "LineCounts",
+    "LineRecord",
+    "LineStatus",
+    "LockHolder",
+    "NewLine",
+    "OutboxRecord",
+    "Outcome",
+    "RunLock",
+    "RunRecord",
+    "Trigger",
+    "ensure_private_dir",
+    "ledger_path",
+    "lock_path",
+    "resolve_state_dir",
+]

@@ -1,0 +1,275 @@
+"""The ledger: psabill's SQLite record of runs, their lines, billed periods and outgoing mail.
+
+It is what makes "exactly once per billing period" hold across restarts:
+``completed_slots`` says which periods are done per customer, and every
+write is one transaction, so a run killed at any instant leaves either the
+old state or the new one, never a run marked finished that was not.
+
+Contract for callers: datetimes in are aware (naive → ValueError) and come
+back as UTC at whole seconds; quantities are Decimals both ways, exactly.
+Misuse (unknown ids, illegal status moves) raises ValueError; anything the
+database itself refuses raises :class:`~psabill.errors.StateError` with the
+path and a hint. No ``sqlite3`` exception leaves this class.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from psabill.state import _rows
+from psabill.state._base import check_choice, row_id
+from psabill.state.db import (
+    check_sqlite_header,
+    connect,
+    create_private_file,
+    encode_decimal,
+    encode_json,
+    encode_time,
+    translate_errors,
+)
+from psabill.state.migrations import migrate
+from psabill.state.outbox import LedgerOutbox
+from psabill.state.paths import ensure_private_dir
+from psabill.state.records import (
+    LINE_TRANSITIONS,
+    OUTCOMES,
+    TRIGGERS,
+    CompletedSlotRecord,
+    LineRecord,
+    LineStatus,
+    NewLine,
+    Outcome,
+    RunRecord,
+    Trigger,
+)
+
+LEDGER_FILENAME = "ledger.sqlite3"
+_FINAL_OUTCOMES = tuple(outcome for outcome in OUTCOMES if outcome != "running")
+
+
+def ledger_path(state_dir: Path) -> Path:
+    """Where the ledger lives in a state directory."""
+    return state_dir / LEDGER_FILENAME
+
+
+class Ledger(LedgerOutbox):
+    """An open ledger. Use :meth:`open`; close it (or use ``with``) when done.
+
+    The outbox methods (``outbox_add``, ``outbox_pending``, ``outbox_mark_sent``,
+    ``outbox_mark_failed``) live in :class:`~psabill.state.outbox.LedgerOutbox`.
+    """
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open (creating and migrating as needed) the ledger at ``path``.
+
+        A missing parent directory is created 0700 and a new file 0600.
+        Raises :class:`StateError` if the file is not a psabill ledger, is
+        damaged, or was written by a newer psabill.
+        """
+        ensure_private_dir(path.parent)
+        create_private_file(path)
+        check_sqlite_header(path)
+        with translate_errors(path, "open it"):
+            conn = connect(path)
+            try:
+                version = migrate(conn, path)
+            except BaseException:
+                conn.close()
+                raise
+        return cls(conn, path, version)
+
+    # Runs and their lines
+
+    def start_run(
+        self,
+        *,
+        trigger: Trigger,
+        started_at: datetime,
+        slot_key: str | None = None,
+        period: str | None = None,
+        acting_admin: str | None = None,
+        dry_run: bool = False,
+        version: str = "",
+    ) -> int:
+        """Record a new ``running`` run for this process (pid and hostname); return its id."""
+        check_choice("trigger", trigger, TRIGGERS)
+        values = (trigger, slot_key, period, encode_time(started_at), acting_admin, int(dry_run))
+        with self._write("record the start of a run") as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (trigger, slot_key, period, started_at, outcome, acting_admin,"
+                " dry_run, pid, hostname, version) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                (*values, os.getpid(), socket.gethostname(), version),
+            )
+            return row_id(cursor)
+
+    def add_lines(
+        self, run_id: int, lines: Sequence[NewLine], *, at: datetime | None = None
+    ) -> list[int]:
+        """Add lines to a running run, all or none; return their ids in order.
+
+        ``at`` stamps ``updated_at`` (default: now).
+        """
+        stamp = encode_time(at if at is not None else datetime.now(UTC))
+        rows = [_rows.line_values(run_id, line, stamp) for line in lines]
+        for line in lines:
+            check_choice("line status", line.status, LINE_TRANSITIONS)
+        with self._write("record run lines") as conn:
+            self._require_run(conn, run_id, running=True)
+            return [row_id(conn.execute(_rows.LINE_INSERT, row)) for row in rows]
+
+    def update_line(
+        self,
+        line_id: int,
+        *,
+        status: LineStatus,
+        at: datetime,
+        addition_id: int | None = None,
+        error: str | None = None,
+        old_quantity: Decimal | None = None,
+    ) -> None:
+        """Move a line to ``status``, setting the given fields (``None`` keeps the stored value).
+
+        Only the moves in :data:`~psabill.state.records.LINE_TRANSITIONS` are
+        allowed; anything else (say confirmed → sent) raises ValueError.
+        """
+        check_choice("line status", status, LINE_TRANSITIONS)
+        values = (status, encode_time(at), addition_id, error, encode_decimal(old_quantity))
+        with self._write("update a run line") as conn:
+            row = conn.execute("SELECT status FROM run_lines WHERE id = ?", (line_id,)).fetchone()
+            if row is None:
+                raise ValueError(f"no run line {line_id} in the ledger")
+            if row["status"] not in LINE_TRANSITIONS[status]:
+                raise ValueError(
+                    f"run line {line_id} is {row['status']}; it cannot become {status}"
+                )
+            conn.execute(
+                "UPDATE run_lines SET status = ?, updated_at = ?,"
+                " addition_id = COALESCE(?, addition_id), error = COALESCE(?, error),"
+                " old_quantity = COALESCE(?, old_quantity) WHERE id = ?",
+                (*values, line_id),
+            )
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        outcome: Outcome,
+        finished_at: datetime,
+        summary: Mapping[str, object] | None = None,
+    ) -> None:
+        """Mark a running run finished with ``outcome`` (not ``running``) and its summary."""
+        check_choice("final outcome", outcome, _FINAL_OUTCOMES)
+        summary_json = None if summary is None else encode_json(summary)
+        with self._write("record the end of a run") as conn:
+            self._require_run(conn, run_id, running=True)
+            conn.execute(
+                "UPDATE runs SET outcome = ?, finished_at = ?, summary_json = ? WHERE id = ?",
+                (outcome, encode_time(finished_at), summary_json, run_id),
+            )
+
+    def recover_interrupted(self, *, at: datetime) -> list[int]:
+        """Mark every ``running`` run ``interrupted`` (finished ``at``); return their ids.
+
+        Call it holding the run lock: then no run is really running, so these
+        processes died. Their lines keep their status: a ``sent`` line may or
+        may not have reached the PSA, which the next sync finds out by reading it.
+        """
+        stamp = encode_time(at)
+        with self._write("recover interrupted runs") as conn:
+            rows = conn.execute("SELECT id FROM runs WHERE outcome = 'running' ORDER BY id")
+            ids = [int(row[0]) for row in rows]
+            conn.executemany(
+                "UPDATE runs SET outcome = 'interrupted', finished_at = ? WHERE id = ?",
+                [(stamp, run_id) for run_id in ids],
+            )
+            return ids
+
+    def runs(self, *, limit: int = 20) -> list[RunRecord]:
+        """The ``limit`` most recently started runs, newest first."""
+        query = _rows.RUN_SELECT + " GROUP BY r.id ORDER BY r.id DESC LIMIT ?"
+        with self._read("list runs") as conn:
+            return [_rows.run_record(row) for row in conn.execute(query, (limit,))]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        query = _rows.RUN_SELECT + " WHERE r.id = ? GROUP BY r.id"
+        with self._read("read a run") as conn:
+            row = conn.execute(query, (run_id,)).fetchone()
+            return None if row is None else _rows.run_record(row)
+
+    def lines(self, run_id: int) -> list[LineRecord]:
+        """A run's lines in the order they were added."""
+        query = "SELECT * FROM run_lines WHERE run_id = ? ORDER BY id"
+        with self._read("read run lines") as conn:
+            return [_rows.line_record(row) for row in conn.execute(query, (run_id,))]
+
+    def last_confirmed_quantities(self, customer: str) -> dict[tuple[str, int | None], Decimal]:
+        """``(product, agreement_id) → quantity`` from each pair's latest confirmed line.
+
+        What psabill last *knows* the PSA accepted, for the mass-change guards.
+        Dry runs never count. A pair whose latest confirmed line has no
+        quantity is left out rather than shown with an older one.
+        """
+        query = """
+            SELECT product, agreement_id, new_quantity FROM (
+                SELECT l.product, l.agreement_id, l.new_quantity, row_number() OVER (
+                    PARTITION BY l.product, l.agreement_id ORDER BY l.run_id DESC, l.id DESC
+                ) AS recency
+                FROM run_lines AS l JOIN runs AS r ON r.id = l.run_id
+                WHERE l.customer = ? AND l.status = 'confirmed' AND r.dry_run = 0
+            ) WHERE recency = 1 AND new_quantity IS NOT NULL
+        """
+        with self._read("read confirmed quantities") as conn:
+            rows = conn.execute(query, (customer,)).fetchall()
+        return {(row[0], row[1]): Decimal(row[2]) for row in rows}
+
+    # Billing periods
+
+    def complete_slots(
+        self,
+        run_id: int,
+        *,
+        customers: Iterable[str],
+        period: str,
+        slot_key: str,
+        slot_at: datetime,
+        completed_at: datetime,
+    ) -> None:
+        """Record ``period`` as done for each customer (replacing an earlier record), atomically.
+
+        Refuses a dry run's id (ValueError): a dry run marking a period done
+        would make the real run skip it, and the customer would not be billed.
+        """
+        rows = [
+            (customer, period, slot_key, encode_time(slot_at), run_id, encode_time(completed_at))
+            for customer in dict.fromkeys(customers)
+        ]
+        with self._write("record completed billing periods") as conn:
+            if self._require_run(conn, run_id, running=False)["dry_run"]:
+                raise ValueError(f"run {run_id} is a dry run; it cannot complete a billing period")
+            conn.executemany(
+                "INSERT OR REPLACE INTO completed_slots (customer, period, slot_key, slot_at,"
+                " run_id, completed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def last_completed(self, customer: str) -> CompletedSlotRecord | None:
+        """The customer's completed period with the latest ``slot_at``, if any."""
+        query = (
+            "SELECT * FROM completed_slots WHERE customer = ?"
+            " ORDER BY slot_at DESC, completed_at DESC LIMIT 1"
+        )
+        with self._read("read completed billing periods") as conn:
+            row = conn.execute(query, (customer,)).fetchone()
+            return None if row is None else _rows.completed_slot_record(row)
+
+    def check_integrity(self) -> list[str]:
+        """SQLite's ``integrity_check`` problems; empty when the file is sound."""
+        with self._read("check its integrity") as conn:
+            rows = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
