@@ -1,0 +1,233 @@
+"""Find, read and validate the config file.
+
+Every problem - TOML syntax, schema, secret references, cross-field - comes
+back as one ``FILE:LINE: dotted.key: message`` line, all of them at once, in
+a single ``ConfigError`` (exit 78).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from psabill.config.checks import Problem, cross_check
+from psabill.config.locate import PathKey, dotted, key_lines, line_of
+from psabill.config.models import Config
+from psabill.config.secrets import resolve_references
+from psabill.errors import ConfigError
+
+CONFIG_NAME = "psabill.toml"
+SECRET_PATHS: tuple[PathKey, ...] = (
+    ("psa", "public_key"),
+    ("psa", "private_key"),
+    ("smtp", "password"),
+)
+# The built-in sandbox's documented demo keys are public; holding them is no leak.
+PUBLIC_SANDBOX_KEYS = frozenset({"sandbox-public", "sandbox-private"})
+_TOML_POS = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
+_SOURCE_KINDS = ("csv", "json", "command", "http")
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config and where it came from."""
+
+    config: Config
+    path: Path
+    warnings: tuple[str, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the config are relative to this directory."""
+        return self.path.parent
+
+
+def find_config(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path:
+    """``--config``, then ``$PSABILL_CONFIG``, ``./psabill.toml``, the XDG config dir."""
+    if explicit is not None:
+        return explicit
+    if env.get("PSABILL_CONFIG"):
+        return Path(env["PSABILL_CONFIG"])
+    local = cwd / CONFIG_NAME
+    if local.exists():
+        return local
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")) / ".config")
+    candidate = Path(xdg).expanduser() / "psabill" / CONFIG_NAME
+    if candidate.exists():
+        return candidate
+    raise ConfigError(
+        "no config file found (looked for --config, $PSABILL_CONFIG, "
+        f"./{CONFIG_NAME} and {candidate})",
+        hint="create one with `psabill config init`",
+    )
+
+
+def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
+    """Read and validate ``path``; raise ConfigError listing every problem."""
+    text = _read_text(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_syntax_problem(path, exc)) from None
+    lines = key_lines(text)
+    resolved, resolution = resolve_references(raw, env, path.parent)
+    problems: list[Problem] = list(resolution.problems)
+    config: Config | None = None
+    try:
+        config = Config.model_validate(resolved)
+    except ValidationError as exc:
+        problems.extend(_schema_problems(exc, raw))
+    if config is not None:
+        problems.extend(cross_check(config))
+    if problems or config is None:
+        rendered = _render(path, lines, problems)
+        count = len(rendered)
+        summary = f"{path}: {count} problem{'s' if count != 1 else ''} in the configuration"
+        raise ConfigError(summary, problems=rendered)
+    warnings = _literal_secret_warnings(path, raw, resolution.indirect)
+    return LoadedConfig(config=config, path=path, warnings=tuple(warnings))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found", hint="create one with `psabill config init`"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: the file is not valid UTF-8") from None
+
+
+def _syntax_problem(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    match = _TOML_POS.match(str(exc))
+    if match:
+        return f"{path}:{match.group(2)}: TOML syntax: {match.group(1)}"
+    return f"{path}: TOML syntax: {exc}"
+
+
+def _schema_problems(exc: ValidationError, raw: Any) -> list[Problem]:
+    problems: list[Problem] = []
+    for error in exc.errors():
+        loc = _strip_union_tags(tuple(error["loc"]))
+        kind = error["type"]
+        if kind == "missing":
+            message = "required key is missing"
+        elif kind == "extra_forbidden":
+            message = _unknown_key_message(loc)
+        elif kind == "union_tag_invalid":
+            loc = (*loc, "kind")
+            message = f"kind must be one of {', '.join(_SOURCE_KINDS)}"
+        elif kind == "union_tag_not_found":
+            loc = (*loc, "kind")
+            message = f"required key is missing (one of {', '.join(_SOURCE_KINDS)})"
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if kind.endswith("_type") or kind.endswith("_parsing"):
+                message = f"{message} (got {_describe(error.get('input'))})"
+        problems.append((loc, message))
+    return problems
+
+
+def _strip_union_tags(loc: PathKey) -> PathKey:
+    """Drop the discriminator tag pydantic inserts: ``sources.0.csv.path`` -> ``sources.0.path``."""
+    if len(loc) > 2 and loc[0] == "sources" and loc[2] in _SOURCE_KINDS:
+        return (*loc[:2], *loc[3:])
+    return loc
+
+
+def _unknown_key_message(loc: PathKey) -> str:
+    fields = _fields_at(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
+    suffix = f"; did you mean `{close[0]}`?" if close else ""
+    return f"unknown key (not part of the psabill schema){suffix}"
+
+
+def _fields_at(loc: PathKey) -> list[str]:
+    """Field names of the model found at ``loc``, for "did you mean" suggestions."""
+    model: type[BaseModel] | None = Config
+    for part in loc:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        model = _model_of(field.annotation) if field else None
+    return list(model.model_fields) if model else []
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    candidates = [annotation, *getattr(annotation, "__args__", ())]
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+        for inner in getattr(candidate, "__args__", ()):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return repr(value) if isinstance(value, str | int | float | bool) else type(value).__name__
+
+
+def _render(path: Path, lines: dict[PathKey, int], problems: list[Problem]) -> list[str]:
+    located = [(line_of(lines, loc), loc, message) for loc, message in problems]
+    located.sort(key=lambda item: (item[0] or 0, dotted(item[1])))
+    rendered = []
+    for line, loc, message in located:
+        where = f"{path}:{line}" if line else str(path)
+        rendered.append(f"{where}: {dotted(loc)}: {message}")
+    return list(dict.fromkeys(rendered))
+
+
+def _literal_secret_warnings(path: Path, raw: Any, indirect: set[PathKey]) -> list[str]:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return []
+    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return []
+    literal = [
+        loc
+        for loc in _secret_locations(raw)
+        if loc not in indirect and _get(raw, loc) not in PUBLIC_SANDBOX_KEYS
+    ]
+    if not literal:
+        return []
+    keys = ", ".join(dotted(loc) for loc in literal)
+    return [
+        f"{path} is readable by group/others and holds a literal secret ({keys}); "
+        f'run `chmod 600 {path}` or use "${{VAR}}" / "file:/path" references'
+    ]
+
+
+def _secret_locations(raw: Any) -> list[PathKey]:
+    found = [loc for loc in SECRET_PATHS if _get(raw, loc) is not None]
+    for index, source in enumerate(raw.get("sources", []) if isinstance(raw, dict) else []):
+        if isinstance(source, dict) and source.get("token") is not None:
+            found.append(("sources", index, "token"))
+    return found
+
+
+def _get(raw: Any, loc: PathKey) -> Any:
+    for part in loc:
+        if not isinstance(raw, dict) or part not in raw:
+            return None
+        raw = raw[part]
+    return raw

@@ -1,0 +1,31 @@
+"""Render the effective config for ``psabill config show``, secrets masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tomli_w
+
+from psabill.config.models import Config
+
+MASK = "********"
+
+
+def effective(config: Config) -> dict[str, Any]:
+    """The config as plain data with every secret replaced by a mask and unset keys dropped."""
+    data: dict[str, Any] = _mask(config.model_dump(mode="json", exclude_none=True))
+    return data
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _mask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask(item) for item in value]
+    if isinstance(value, str) and value == "**********":
+        return MASK
+    return value
+
+
+def to_toml(config: Config) -> str:
+    return tomli_w.dumps(effective(config))

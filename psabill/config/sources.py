@@ -1,0 +1,88 @@
+"""Schema of ``[[sources]]``: where usage (seat counts) comes from.
+
+One model per ``kind``; pydantic picks the model from the ``kind`` tag, so an
+unknown key for that kind is an error that names the kind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, field_validator
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(
+        min_length=1,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Unique name of this source; products and customers refer to it.",
+    )
+    duplicates: Literal["sum", "refuse"] = Field(
+        "refuse",
+        description=(
+            "What to do when one (customer, SKU) pair appears on several rows: "
+            '"sum" adds them up, "refuse" fails this source (nothing is taken twice).'
+        ),
+    )
+    customer_field: str = Field(
+        "customer_id", min_length=1, description="Column/field holding the vendor customer id."
+    )
+    sku_field: str = Field(
+        "sku", min_length=1, description="Column/field holding the vendor product SKU."
+    )
+    quantity_field: str = Field(
+        "quantity", min_length=1, description="Column/field holding the seat count."
+    )
+    date_field: str | None = Field(
+        None, description="Optional column/field holding the as-of date of the count."
+    )
+
+
+class CsvSource(_Base):
+    kind: Literal["csv"] = Field(description="A CSV export with a header row.")
+    path: Path = Field(description="CSV file; relative paths are relative to the config file.")
+    delimiter: Literal["auto", ",", ";"] = Field(
+        "auto", description='Field separator: "," or ";", or "auto" to detect it.'
+    )
+
+
+class JsonSource(_Base):
+    kind: Literal["json"] = Field(description='A JSON file: a list of records or {"usage": [...]}.')
+    path: Path = Field(description="JSON file; relative paths are relative to the config file.")
+
+
+class CommandSource(_Base):
+    kind: Literal["command"] = Field(
+        description="A program whose standard output is CSV or JSON usage."
+    )
+    argv: list[str] = Field(
+        min_length=1,
+        description="Program and arguments, run directly (never through a shell).",
+    )
+    format: Literal["csv", "json"] = Field("csv", description="What the program prints.")
+    timeout: PositiveInt = Field(300, description="Seconds before the program is stopped.")
+
+    @field_validator("argv")
+    @classmethod
+    def _argv_not_blank(cls, argv: list[str]) -> list[str]:
+        if not argv[0].strip():
+            raise ValueError("argv[0] must name a program")
+        return argv
+
+
+class HttpSource(_Base):
+    kind: Literal["http"] = Field(description="A JSON endpoint fetched with HTTP GET.")
+    url: str = Field(
+        pattern=r"^https?://", description="URL to GET; HTTPS unless the host is loopback."
+    )
+    token: SecretStr | None = Field(
+        None,
+        description='Bearer token, e.g. "${SOPHOS_TOKEN}" (environment) or "file:/run/secrets/t".',
+    )
+    timeout: PositiveInt = Field(60, description="Seconds before the request is abandoned.")
+
+
+Source = Annotated[CsvSource | JsonSource | CommandSource | HttpSource, Field(discriminator="kind")]

@@ -1,0 +1,220 @@
+"""Loading and validating psabill.toml: every problem is FILE:LINE: key: message."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from psabill.config.loader import find_config, load_config
+from psabill.errors import ConfigError, ExitCode
+from tests.conftest import ENV, MINIMAL
+
+
+def problems_of(path: Path, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path, ENV if env is None else env)
+    assert info.value.exit_code == ExitCode.CONFIG
+    return info.value.problems
+
+
+def test_minimal_config_loads_with_defaults(write_config) -> None:
+    loaded = load_config(write_config(MINIMAL), ENV)
+    cfg = loaded.config
+    assert cfg.account.timezone == "America/New_York"
+    assert cfg.schedule.mode == "monthly"
+    assert cfg.psa.private_key.get_secret_value() == "sandbox-private"
+    assert loaded.warnings == ()
+
+
+# (extra TOML appended to MINIMAL, expected line, expected key, fragment of the message)
+BAD = [
+    ('[schedule]\nmode = "monthly"\nday = 0\n', 14, "schedule.day", "greater than or equal to 1"),
+    ('[schedule]\nmode = "monthly"\nday = 32\n', 14, "schedule.day", "less than or equal to 31"),
+    ("[schedule]\nday = 1\nhour = 24\n", 14, "schedule.hour", "from 0 to 23"),
+    ('[schedule]\nday = 1\nhour = "06:30"\n', 14, "schedule.hour", "whole hour"),
+    ('[schedule]\nmode = "weekly"\nweekday = "funday"\n', 14, "schedule.weekday", "day name"),
+    ('[schedule]\nmode = "monthly"\n', 12, "schedule", "needs `day`"),
+    ('[schedule]\nmode = "daily"\nday = 3\n', 12, "schedule", "`day` does not apply"),
+    ('[schedule]\nmode = "cron"\ncron = "0 6 * *"\n', 12, "schedule", "cron"),
+    ('[schedule]\nmode = "cron"\ncron = "0 9 30 2 *"\n', 12, "schedule", "never"),
+    ('[schedule]\nday = 1\ncatch_up = "soon"\n', 14, "schedule.catch_up", "72h"),
+    ('[schedule]\nday = 1\ntimezone = "UTC"\n', 14, "schedule.timezone", "unknown key"),
+    ('[notify]\nemails = "a@example.com, not-an-email"\n', 13, "notify.emails", "not a valid"),
+    ('[notify]\non = ["sucess"]\n', 13, "notify.on[0]", "success"),
+    ('[smtp]\nsecurity = "tls"\n', 13, "smtp.security", "starttls"),
+    (
+        '[[billing_admins]]\nemail = "a@example.com"\nview_invoices = false\npay_invoices = true\n',
+        12,
+        "billing_admins[0]",
+        "pay_invoices requires view_invoices",
+    ),
+    ('[[sources]]\nname = "s"\nkind = "xml"\n', 14, "sources[0].kind", "csv, json"),
+    ('[[sources]]\nname = "s"\nkind = "csv"\n', 12, "sources[0].path", "required key is missing"),
+    (
+        '[[sources]]\nname = "s"\nkind = "csv"\npath = "a.csv"\nargv = ["x"]\n',
+        16,
+        "sources[0].argv",
+        "unknown key",
+    ),
+    ('[[products]]\nsku = "A"\nsource = "nope"\n', 14, "products[0].source", "no [[sources]]"),
+    ('[[products]]\nsku = "A"\n[[products]]\nsku = "A"\n', 15, "products[1].sku", "twice"),
+    ('[[products]]\nsku = "A"\nunit_price = -1\n', 14, "products[0].unit_price", "greater"),
+    (
+        '[[customers]]\nid = "c1"\npsa_company = "C"\nemails = "x@example.com"\n',
+        12,
+        "customers[0]",
+        'settings = "custom"',
+    ),
+    (
+        '[[customers]]\nid = "c1"\npsa_company = "C"\nsettings = "custom"\n'
+        '[[customers.contracts]]\nproduct = "ZZ"\nagreement_type = "T"\n',
+        17,
+        "customers[0].contracts[0].product",
+        "no [[products]]",
+    ),
+    (
+        '[[customers]]\nid = "c1"\npsa_company = "C"\nsettings = "custom"\n'
+        'schedule = { mode = "weekly", weekday = "mon", hour = 25 }\n',
+        16,
+        "customers[0].schedule.hour",
+        "from 0 to 23",
+    ),
+    ('[sync]\nmax_drop = "150%"\n', 13, "sync.max_drop", "between 0 and 1"),
+]
+
+
+@pytest.mark.parametrize(("extra", "line", "key", "fragment"), BAD)
+def test_each_problem_names_file_line_key(write_config, extra, line, key, fragment) -> None:
+    path = write_config(MINIMAL + "\n" + extra)
+    problems = problems_of(path)
+    expected_prefix = f"{path}:{line}: {key}: "
+    assert any(p.startswith(expected_prefix) and fragment in p for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once(write_config) -> None:
+    extra = '[schedule]\nday = 40\nhour = 30\n[notify]\nemails = "bad"\n'
+    problems = problems_of(write_config(MINIMAL + "\n" + extra))
+    assert len(problems) == 3
+    assert [p.split(": ")[1] for p in problems] == [
+        "schedule.day",
+        "schedule.hour",
+        "notify.emails",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('[account]\nname = "x"\ntimezone = \n', 3),
+        ('[account]\nname = "x"\n[account]\n', 3),
+        ('[account\nname = "x"\n', 1),
+    ],
+)
+def test_toml_syntax_errors_carry_the_line(write_config, text: str, line: int) -> None:
+    path = write_config(text)
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:{line}: TOML syntax: ")
+
+
+def test_bad_timezone_and_unknown_kind(write_config) -> None:
+    text = MINIMAL.replace("America/New_York", "Mars/Olympus") + "\n"
+    text = text.replace("[psa]\n", '[psa]\nkind = "autotask"\n')
+    problems = problems_of(write_config(text))
+    assert any(":3: account.timezone: unknown time zone 'Mars/Olympus'" in p for p in problems)
+    assert any(":6: psa.kind: autotask is planned" in p for p in problems)
+
+
+def test_plain_http_refused_for_remote_sites(write_config) -> None:
+    text = MINIMAL.replace("http://127.0.0.1:8917", "http://cw.example.com")
+    (problem,) = problems_of(write_config(text))
+    assert ":6: psa.site: " in problem
+    assert "https" in problem
+
+
+def test_unknown_key_suggests_the_close_one(write_config) -> None:
+    text = MINIMAL.replace('timezone = "America/New_York"', 'time_zone = "America/New_York"')
+    (problem,) = problems_of(write_config(text))
+    assert ":3: account.time_zone: unknown key" in problem
+    assert "did you mean `timezone`?" in problem
+
+
+def test_missing_environment_variable_is_named(write_config) -> None:
+    env = {k: v for k, v in ENV.items() if k != "CW_PRIVATE_KEY"}
+    (problem,) = problems_of(write_config(MINIMAL), env)
+    assert problem.endswith(":9: psa.private_key: environment variable CW_PRIVATE_KEY is not set")
+
+
+def test_secret_from_file(write_config, tmp_path: Path) -> None:
+    secret = tmp_path / "cw_key"
+    secret.write_text("from-a-file\n")
+    text = MINIMAL.replace('"${CW_PRIVATE_KEY}"', f'"file:{secret}"')
+    loaded = load_config(write_config(text), ENV)
+    assert loaded.config.psa.private_key.get_secret_value() == "from-a-file"
+
+
+def test_missing_secret_file(write_config, tmp_path: Path) -> None:
+    text = MINIMAL.replace('"${CW_PRIVATE_KEY}"', '"file:missing_key"')
+    (problem,) = problems_of(write_config(text))
+    assert ":9: psa.private_key: cannot read secret file" in problem
+    assert str(tmp_path / "missing_key") in problem
+
+
+def test_literal_secret_in_readable_file_warns(write_config) -> None:
+    text = MINIMAL.replace('"${CW_PRIVATE_KEY}"', '"literal-private"')
+    path = write_config(text)
+    assert load_config(path, ENV).warnings == ()
+    path.chmod(0o644)
+    (warning,) = load_config(path, ENV).warnings
+    assert "psa.private_key" in warning
+    assert "chmod 600" in warning
+    assert "literal-private" not in warning
+
+
+def test_references_in_readable_file_do_not_warn(write_config) -> None:
+    path = write_config(MINIMAL)
+    path.chmod(0o644)
+    assert load_config(path, ENV).warnings == ()
+
+
+def test_not_utf8_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b'[account]\nname = "\xff"\n')
+    (problem,) = problems_of(bad)
+    assert problem == f"{bad}:2: the file is not valid UTF-8"
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml", ENV)
+
+
+def test_emails_are_split_validated_and_deduplicated(write_config) -> None:
+    extra = '\n[notify]\nemails = "a@example.com, B@example.com,b@example.com , c@example.com"\n'
+    cfg = load_config(write_config(MINIMAL + extra), ENV).config
+    assert cfg.notify.emails == ("a@example.com", "B@example.com", "c@example.com")
+
+
+def test_find_config_order(tmp_path: Path) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    xdg = tmp_path / "xdg"
+    (xdg / "psabill").mkdir(parents=True)
+    (xdg / "psabill" / "psabill.toml").write_text("")
+    env = {"XDG_CONFIG_HOME": str(xdg)}
+    assert find_config(None, env, cwd) == xdg / "psabill" / "psabill.toml"
+    (cwd / "psabill.toml").write_text("")
+    assert find_config(None, env, cwd) == cwd / "psabill.toml"
+    assert find_config(None, {**env, "PSABILL_CONFIG": "/x.toml"}, cwd) == Path("/x.toml")
+    assert find_config(Path("/y.toml"), {**env, "PSABILL_CONFIG": "/x.toml"}, cwd) == Path(
+        "/y.toml"
+    )
+    with pytest.raises(ConfigError, match="no config file found"):
+        find_config(None, {"HOME": str(tmp_path)}, tmp_path)
+
+
+def test_config_is_never_world_writable_after_init(tmp_path: Path) -> None:
+    from psabill.config.sample import write_sample
+
+    target = tmp_path / "new" / "psabill.toml"
+    write_sample(target, force=False)
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    assert os.stat(target.parent).st_mode & 0o777 == 0o700
