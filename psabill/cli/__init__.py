@@ -1,8 +1,94 @@
-"""Command-line interface."""
+"""The ``psabill`` command line.
+
+Exit codes (see README "Exit codes" and ``psabill.errors.ExitCode``):
+0 success / not due, 1 failure (``due``: not due), 2 usage, 3 partial,
+4 guard refused, 75 locked, 78 config.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
 
 import click
 
+from psabill import __version__
+from psabill.cli.app import App, crash, fail
+from psabill.errors import PsabillError
 
-@click.group()
-def main() -> None:
-    """psabill."""
+
+class PsabillGroup(click.Group):
+    """A click group that maps every PsabillError to its exit code, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except PsabillError as error:
+            fail(error, _verbosity(ctx))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            crash(exc, _verbosity(ctx))
+
+
+def _verbosity(ctx: click.Context) -> int:
+    app = ctx.find_object(App)
+    return app.verbosity if app else 0
+
+
+@click.group(cls=PsabillGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="psabill")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file. Default: $PSABILL_CONFIG, ./psabill.toml, then ~/.config/psabill/.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the ledger and lock live. Default: $PSABILL_STATE_DIR, "
+    "$STATE_DIRECTORY (systemd), then ~/.local/state/psabill.",
+)
+@click.option("-v", "--verbose", count=True, help="More output; -vv for debug logs.")
+@click.option("-q", "--quiet", count=True, help="Less output: errors only.")
+@click.pass_context
+def main(
+    ctx: click.Context, config_path: Path | None, state_dir: Path | None, verbose: int, quiet: int
+) -> None:
+    """Sync vendor seat counts into your PSA's agreements, once per billing period.
+
+    \b
+    Examples:
+      psabill config init                 write a commented psabill.toml
+      psabill config validate             check it (exit 78 lists every problem)
+      psabill schedule --next 6           upcoming billing slots, local and UTC
+      psabill due && echo "a run is due"  exit 0 when due, 1 when not
+      psabill history                     what earlier runs did
+    """
+    verbosity = verbose - quiet
+    logging.basicConfig(
+        level=logging.DEBUG
+        if verbosity > 1
+        else logging.INFO
+        if verbosity > 0
+        else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = App(config_option=config_path, state_dir_option=state_dir, verbosity=verbosity)
+
+
+def _register() -> None:
+    from psabill.cli.config_cmd import config
+    from psabill.cli.history_cmd import history, report
+    from psabill.cli.schedule_cmd import due, schedule
+
+    for command in (config, schedule, due, history, report):
+        main.add_command(command)
+
+
+_register()

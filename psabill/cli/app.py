@@ -1,0 +1,114 @@
+"""Shared CLI plumbing: the context object, error-to-exit-code mapping, output.
+
+Commands call one service function and render its result; this module is the
+one place where a ``PsabillError`` becomes a message on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from rich.console import Console
+
+from psabill.config.loader import LoadedConfig, find_config, load_config
+from psabill.errors import ExitCode, PsabillError, UsageError
+from psabill.state import resolve_state_dir
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("psabill")
+
+
+@dataclass
+class App:
+    """Per-invocation context: global options, environment and lazily loaded config."""
+
+    config_option: Path | None
+    state_dir_option: Path | None
+    verbosity: int
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _loaded: LoadedConfig | None = None
+
+    def config_path(self) -> Path:
+        return find_config(self.config_option, self.env, Path.cwd())
+
+    def loaded(self) -> LoadedConfig:
+        if self._loaded is None:
+            self._loaded = load_config(self.config_path(), self.env)
+            for warning in self._loaded.warnings:
+                warn(warning)
+        return self._loaded
+
+    def state_dir(self) -> Path:
+        return resolve_state_dir(self.state_dir_option, self.env)
+
+    def now(self) -> datetime:
+        """The current instant; ``PSABILL_NOW`` (ISO 8601) pins it for tests and what-ifs."""
+        pinned = self.env.get("PSABILL_NOW")
+        return parse_instant(pinned, "PSABILL_NOW") if pinned else datetime.now(UTC)
+
+
+def parse_instant(text: str, what: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{what}: {text!r} is not an ISO 8601 time like 2026-12-01T06:00+00:00"
+        ) from None
+    if value.tzinfo is None:
+        raise UsageError(f"{what}: {text!r} needs a UTC offset, e.g. 2026-12-01T06:00+00:00")
+    return value.astimezone(UTC)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def stdout_console() -> Console:
+    """Rich console for tables; plain when not a terminal or when NO_COLOR is set.
+
+    Off a terminal (cron mail, CI logs) lines are not wrapped at 80 columns.
+    """
+    width = None if sys.stdout.isatty() else 200
+    return Console(no_color="NO_COLOR" in os.environ, highlight=False, width=width)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def fail(error: PsabillError, verbosity: int) -> NoReturn:
+    """Print ``error`` for a person and exit with its documented code."""
+    from psabill.errors import ConfigError
+
+    if isinstance(error, ConfigError) and error.problems != [error.message]:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+    click.echo(f"error: {error.message}", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
+    if verbosity > 0:
+        traceback.print_exception(error, file=sys.stderr)
+    sys.exit(int(error.exit_code))
+
+
+def crash(exc: BaseException, verbosity: int) -> NoReturn:
+    """An unexpected exception is a psabill bug: say so, show the traceback with -v."""
+    click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+    if verbosity > 0:
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        click.echo("hint: run again with -v to see the traceback, and report it", err=True)
+    sys.exit(int(ExitCode.FAILURE))

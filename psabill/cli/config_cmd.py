@@ -1,0 +1,75 @@
+"""``psabill config init | validate | show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from psabill.cli.app import App, echo_json, pass_app
+from psabill.config.loader import CONFIG_NAME
+from psabill.config.render import effective, to_toml
+from psabill.config.sample import write_sample
+
+
+@click.group()
+def config() -> None:
+    """Create, check and show the configuration file."""
+
+
+@config.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def init(path: Path | None, force: bool) -> None:
+    """Write a fully commented sample config (mode 0600).
+
+    PATH defaults to ./psabill.toml. An existing file is never replaced
+    without --force.
+
+    \b
+    Example:
+      psabill config init /etc/psabill/psabill.toml
+    """
+    target = path or Path(CONFIG_NAME)
+    write_sample(target, force=force)
+    click.echo(f"wrote {target} (mode 0600); edit it, then run `psabill config validate`")
+
+
+@config.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def validate(app: App, as_json: bool) -> None:
+    """Check the config; exit 78 listing every problem as FILE:LINE: key: message.
+
+    \b
+    Example:
+      psabill --config examples/psabill.toml config validate
+    """
+    loaded = app.loaded()
+    cfg = loaded.config
+    if as_json:
+        echo_json({"valid": True, "path": str(loaded.path), "warnings": list(loaded.warnings)})
+        return
+    zone = cfg.account.timezone
+    click.echo(
+        f"{loaded.path}: valid - {len(cfg.sources)} sources, {len(cfg.products)} products, "
+        f"{len(cfg.customers)} customers; schedule: {cfg.schedule.rule().describe()} ({zone})"
+        + ("" if cfg.schedule.enabled else ", disabled")
+    )
+
+
+@config.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
+@pass_app
+def show(app: App, as_json: bool) -> None:
+    """Print the effective config, defaults filled in and secrets masked.
+
+    \b
+    Example:
+      psabill config show --json
+    """
+    cfg = app.loaded().config
+    if as_json:
+        echo_json(effective(cfg))
+    else:
+        click.echo(to_toml(cfg), nl=False)
