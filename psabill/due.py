@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from psabill.config.models import Config, Customer, Schedule
+from psabill.config.models import Config, Schedule
+from psabill.core.mapping import customer_key
 from psabill.core.schedule import Completed, Due, NotDue, Rule, evaluate, next_slots
 from psabill.errors import UsageError
 from psabill.state import Ledger, ledger_path
@@ -47,11 +48,6 @@ class TargetDue:
     @property
     def due(self) -> bool:
         return isinstance(self.decision, Due)
-
-
-def customer_key(customer: Customer) -> str:
-    """Ledger key of a customer: its vendor id, qualified by source when one is set."""
-    return f"{customer.source}:{customer.id}" if customer.source else customer.id
 
 
 def targets(config: Config, only: str | None = None) -> list[Target]:
