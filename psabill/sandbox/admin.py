@@ -1,0 +1,78 @@
+"""The sandbox-only admin endpoints under ``/__sandbox__/`` (table in :mod:`.server`).
+
+They exist so a test in another process (or a person with curl) can inspect and steer a running
+sandbox: read the exact PSA state, load one, reset, and change faults at run time. They need the
+same Basic credentials as the API; a real ConnectWise server has nothing like them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from psabill.sandbox.api import ApiRequest, ApiResponse, json_response
+from psabill.sandbox.errors import ApiError
+from psabill.sandbox.faults import FaultPlan
+
+if TYPE_CHECKING:
+    from psabill.sandbox.server import Sandbox
+
+ADMIN_PATHS = ("state", "reset", "faults", "requests")
+
+
+class AdminApi:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        try:
+            self._authenticate(request)
+            return self._dispatch(request)
+        except ApiError as error:
+            return json_response(error.status, error.body())
+
+    def _authenticate(self, request: ApiRequest) -> None:
+        expected = self.sandbox.credentials.headers()["Authorization"]
+        if request.headers.get("authorization", "").strip() != expected:
+            message = "Admin endpoints need the sandbox's Basic credentials."
+            raise ApiError(401, "Unauthorized", message)
+
+    def _dispatch(self, request: ApiRequest) -> ApiResponse:
+        name = request.path.removeprefix("/__sandbox__/").strip("/")
+        sandbox, method = self.sandbox, request.method
+        if name not in ADMIN_PATHS:
+            raise ApiError(404, "NotFound", f"Unknown admin endpoint; use one of {ADMIN_PATHS}.")
+        if (name, method) == ("state", "GET"):
+            return json_response(200, sandbox.store.dump())
+        if (name, method) == ("state", "PUT"):
+            try:
+                sandbox.store.load(_body(request))
+            except ValueError as error:
+                raise ApiError(400, "InvalidObject", str(error)) from None
+            return json_response(200, {"loaded": True})
+        if (name, method) == ("reset", "POST"):
+            sandbox.reset()
+            return json_response(200, {"reset": True})
+        if (name, method) == ("faults", "GET"):
+            return json_response(200, sandbox.faults.to_json())
+        if (name, method) == ("faults", "POST"):
+            try:
+                sandbox.faults.replace(FaultPlan.from_json(_body(request)))
+            except ValueError as error:
+                raise ApiError(400, "InvalidObject", f"Invalid fault plan: {error}") from None
+            return json_response(200, sandbox.faults.to_json())
+        if (name, method) == ("faults", "DELETE"):
+            sandbox.faults.clear()
+            return json_response(200, sandbox.faults.to_json())
+        if (name, method) == ("requests", "GET"):
+            return json_response(200, sandbox.requests_json())
+        raise ApiError(405, "MethodNotAllowed", f"{method} is not supported on {request.path}.")
+
+
+def _body(request: ApiRequest) -> Any:
+    try:
+        return json.loads(request.body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ApiError(
+            400, "InvalidObject", f"The request body is not valid JSON: {error}"
+        ) from None

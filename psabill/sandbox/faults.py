@@ -1,0 +1,235 @@
+"""Fault injection: latency, error statuses, dropped connections and lost responses.
+
+A :class:`FaultPlan` is an ordered list of :class:`FaultRule` plus an optional server-side rate
+limit. For every request (except the ``/__sandbox__/`` admin endpoints) the server asks
+:meth:`FaultPlan.decide` what to do. Rules are checked in order:
+
+* a rule *matches* when its ``method`` (any if ``None``) and ``path`` (a regular expression
+  searched in the request path, any if ``None``) fit;
+* the first ``after`` matches pass untouched, then the rule *fires* with ``probability``
+  (drawn from the plan's seeded RNG, so runs are repeatable), at most ``times`` times
+  (unlimited if ``None``);
+* every firing ``latency`` rule adds its ``delay``; the first firing rule of another kind ends
+  the request (rules after it are not consulted, so their counters do not move) and an
+  exhausted rule is skipped without counting. ``status`` answers that status; ``drop`` closes
+  the connection before the request is processed; ``lose_response`` processes it (a POST *is
+  committed*) and then closes the connection without answering.
+
+``status`` 429 answers with ``Retry-After`` and ConnectWise's own 429 body
+``{"error": "ConnectWiseAPI", "message": "Too many requests. Please try again in N seconds."}``
+(reference §5.1); 500 answers an ``ErrorResponseMessage``; 502/503/504 answer the small HTML
+page a proxy in front of the API would. ``rate_limit_per_minute`` answers 429 for requests
+beyond that many in any sliding 60 seconds.
+
+Examples::
+
+    FaultPlan([http_error(503, method="POST", path="/additions$", times=2)])  # next 2 POSTs fail
+    FaultPlan([http_error(429, probability=0.3)], seed=7)                     # 30 % rate-limited
+    FaultPlan([lose_response(method="POST", times=1)])                       # lose the 1st POST
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+FaultKind = Literal["latency", "status", "drop", "lose_response"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "status", "drop", "lose_response")
+
+
+@dataclass
+class FaultRule:
+    """One targeted fault; counters ``matched`` and ``fired`` show what it has done so far."""
+
+    kind: FaultKind
+    method: str | None = None
+    path: str | None = None
+    status: int = 503
+    retry_after: int = 30
+    delay: float = 0.0
+    times: int | None = None
+    after: int = 0
+    probability: float = 1.0
+    matched: int = 0
+    fired: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; use one of {FAULT_KINDS}")
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError("probability must be between 0 and 1")
+        if self.kind == "status" and not 400 <= self.status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+        if self.delay < 0 or self.after < 0 or (self.times is not None and self.times < 0):
+            raise ValueError("delay, after and times cannot be negative")
+        if self.path is not None:
+            re.compile(self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or re.search(self.path, path) is not None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+
+def latency(delay: float, **target: Any) -> FaultRule:
+    return FaultRule("latency", delay=delay, **target)
+
+
+def http_error(status: int, **target: Any) -> FaultRule:
+    return FaultRule("status", status=status, **target)
+
+
+def rate_limited(retry_after: int = 30, **target: Any) -> FaultRule:
+    return FaultRule("status", status=429, retry_after=retry_after, **target)
+
+
+def drop(**target: Any) -> FaultRule:
+    return FaultRule("drop", **target)
+
+
+def lose_response(**target: Any) -> FaultRule:
+    return FaultRule("lose_response", **target)
+
+
+@dataclass(frozen=True)
+class FaultDecision:
+    delay: float = 0.0
+    rule: FaultRule | None = None
+    """The terminal fault to apply (a copy of the rule as it fired), if any."""
+    retry_after: int | None = None
+    """Set when the server-side rate limit refused the request."""
+
+
+class FaultPlan:
+    """A thread-safe, mutable set of fault rules; change it while the server runs."""
+
+    def __init__(
+        self,
+        rules: Iterable[FaultRule] = (),
+        *,
+        seed: int = 0,
+        rate_limit_per_minute: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._rules = list(rules)
+        self._seed = seed
+        self._random = random.Random(seed)  # noqa: S311 - repeatable test faults, not security
+        self._rate_limit = rate_limit_per_minute
+        self._clock = clock
+        self._window: deque[float] = deque()
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def set_rate_limit(self, per_minute: int | None) -> None:
+        with self._lock:
+            self._rate_limit = per_minute
+            self._window.clear()
+
+    def clear(self) -> None:
+        """Remove every rule and the rate limit; reseed the RNG."""
+        self.replace(FaultPlan(seed=self._seed))
+
+    def replace(self, other: FaultPlan) -> None:
+        """Take over ``other``'s rules, seed and rate limit (used by the admin endpoint)."""
+        with self._lock:
+            self._rules = other.rules
+            self._seed = other._seed
+            self._random = random.Random(other._seed)  # noqa: S311
+            self._rate_limit = other._rate_limit
+            self._window.clear()
+
+    def decide(self, method: str, path: str) -> FaultDecision:
+        with self._lock:
+            retry_after = self._rate_limited()
+            if retry_after is not None:
+                return FaultDecision(retry_after=retry_after)
+            delay = 0.0
+            for rule in self._rules:
+                if rule.exhausted or not rule.matches(method, path):
+                    continue
+                rule.matched += 1
+                if rule.matched <= rule.after or self._random.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                if rule.kind == "latency":
+                    delay += rule.delay
+                    continue
+                return FaultDecision(delay=delay, rule=FaultRule(**asdict(rule)))
+            return FaultDecision(delay=delay)
+
+    def _rate_limited(self) -> int | None:
+        if self._rate_limit is None:
+            return None
+        now = self._clock()
+        while self._window and now - self._window[0] >= 60.0:
+            self._window.popleft()
+        if len(self._window) >= self._rate_limit:
+            return max(1, math.ceil(60.0 - (now - self._window[0])))
+        self._window.append(now)
+        return None
+
+    # -- JSON form: {"seed": 0, "rate_limit_per_minute": null, "rules": [{"kind": ...}, ...]} --
+
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "seed": self._seed,
+                "rate_limit_per_minute": self._rate_limit,
+                "rules": [asdict(rule) for rule in self._rules],
+            }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FaultPlan:
+        """Build a plan from its JSON form; raise ``ValueError`` naming the first problem."""
+        if not isinstance(data, Mapping):
+            raise ValueError("a fault plan is a JSON object with 'rules'")
+        known = {f.name for f in fields(FaultRule)} - {"matched", "fired"}
+        rules = []
+        for index, item in enumerate(data.get("rules") or []):
+            if not isinstance(item, Mapping):
+                raise ValueError(f"rules[{index}] must be an object")
+            unknown = set(item) - known - {"matched", "fired"}
+            if unknown:
+                raise ValueError(f"rules[{index}]: unknown keys {sorted(unknown)}")
+            try:
+                rules.append(FaultRule(**{k: v for k, v in item.items() if k in known}))
+            except (TypeError, ValueError, re.error) as error:
+                raise ValueError(f"rules[{index}]: {error}") from None
+        seed, limit = data.get("seed", 0), data.get("rate_limit_per_minute")
+        if not isinstance(seed, int) or (limit is not None and not isinstance(limit, int)):
+            raise ValueError("seed and rate_limit_per_minute must be integers")
+        return cls(rules, seed=seed, rate_limit_per_minute=limit)
+
+    @classmethod
+    def from_file(cls, path: Path) -> FaultPlan:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def too_many_requests_body(retry_after: int) -> dict[str, str]:
+    """ConnectWise's 429 body, which has a different shape from every other error."""
+    return {
+        "error": "ConnectWiseAPI",
+        "message": f"Too many requests. Please try again in {retry_after} seconds.",
+    }

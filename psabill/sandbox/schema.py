@@ -1,0 +1,182 @@
+"""How the sandbox describes entity fields (see :mod:`.model`) and checks input values.
+
+Kinds: ``str``, ``int``, ``float`` (a JSON double on the wire), ``bool``, ``date`` (UTC text
+``YYYY-MM-DDTHH:MM:SSZ``), ``enum`` (case-insensitive on input, canonical on output), ``ref``
+(a reference to a row of another table, stored as ``{"id": n}`` and expanded when read) and
+``json`` (an opaque embedded object such as a company status).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+Table = Literal[
+    "companies",
+    "agreementTypes",
+    "agreements",
+    "productTypes",
+    "subcategories",
+    "catalog",
+    "additions",
+    "invoices",
+]
+TABLES: tuple[Table, ...] = (
+    "companies",
+    "agreementTypes",
+    "agreements",
+    "productTypes",
+    "subcategories",
+    "catalog",
+    "additions",
+    "invoices",
+)
+Kind = Literal["str", "int", "float", "bool", "date", "enum", "ref", "json"]
+
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """How a reference field points at another table."""
+
+    table: Table
+    keys: tuple[str, ...]
+    """Keys the expanded reference shows, e.g. ``("id", "identifier", "name")``."""
+    lookup: tuple[str, ...]
+    """Keys a client may use to name the target, tried in order (``id`` first)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    ref: Ref | None = None
+    writable: bool = True
+    """False for server-owned fields: ignored in POST/PUT bodies, refused by PATCH."""
+    derived: bool = False
+    """Computed whenever the row is read; never stored."""
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    """Lower-case name used in error bodies (``"addition"``)."""
+    label: str
+    """Name used in 404 messages (``"Addition"``)."""
+    table: Table
+    path: str
+    """API path of the collection, used for ``*_href`` links; ``{agreementId}`` is filled in."""
+    href_key: str
+    """Key of the ``_info`` link inside references to this table (``company_href``)."""
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` is a top-level field, compared case-insensitively as conditions are."""
+        folded = name.casefold()
+        return folded == "_info" or any(f.name.casefold() == folded for f in self.fields)
+
+
+class FieldProblem(ValueError):
+    """A value that does not fit its field; ``code`` is the ValidationError code to report."""
+
+    def __init__(self, code: str, message: str, subfield: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.subfield = subfield
+        """Key inside a reference that was wrong (``id`` for ``product/id``)."""
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC wire format ``YYYY-MM-DDTHH:MM:SSZ``; naive datetimes are refused, not guessed."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime; pass an aware one")
+    return moment.astimezone(UTC).strftime(DATE_FORMAT)
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.strptime(text, DATE_FORMAT).replace(tzinfo=UTC)
+
+
+def coerce(field: Field, value: Any) -> Any:
+    """Check and normalise one input value for ``field`` (not for ``ref`` fields).
+
+    Numbers arrive as JSON numbers or numeric strings (ConnectWise accepts both, reference §4.1)
+    and leave as floats. Dates must already be in the documented UTC format: the sandbox is
+    stricter than the real server here so that a client sending local or naive times fails fast.
+    """
+    if value is None or field.kind == "json":
+        return value
+    name = field.name
+    if field.kind == "str":
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise FieldProblem("InvalidField", f"The field {name} must be a string.")
+        text = str(value)
+        if field.max_length is not None and len(text) > field.max_length:
+            raise FieldProblem(
+                "MaxLengthField",
+                f"The field {name} must be a string with a maximum length of {field.max_length}.",
+            )
+        return text
+    if field.kind in ("float", "int"):
+        number = _number(value)
+        if number is None or (field.kind == "int" and number != int(number)):
+            raise FieldProblem("InvalidField", f"The field {name} must be a number.")
+        return int(number) if field.kind == "int" else number
+    if field.kind == "bool":
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if not isinstance(value, bool):
+            raise FieldProblem("InvalidField", f"The field {name} must be true or false.")
+        return value
+    if field.kind == "date":
+        return _date(name, value)
+    if field.kind == "enum":
+        wanted = value.lower() if isinstance(value, str) else None
+        choice = next((c for c in field.choices if c.lower() == wanted), None)
+        if choice is None:
+            allowed = ", ".join(field.choices)
+            raise FieldProblem("InvalidField", f"The field {name} must be one of: {allowed}.")
+        return choice
+    raise TypeError(f"coerce() does not handle {field.kind} fields")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(Decimal(value.strip()))
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _date(name: str, value: Any) -> str:
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            parse_timestamp(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise FieldProblem(
+        "InvalidField", f"The field {name} must be a UTC date-time like 2024-01-31T00:00:00Z."
+    )
