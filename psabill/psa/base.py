@@ -1,0 +1,139 @@
+"""What psabill needs from a PSA, in psabill's own terms.
+
+Every PSA adapter (ConnectWise now; Autotask and HaloPSA later) implements :class:`PsaClient`
+and maps its wire format to the value objects of :mod:`psabill.core.psa`. Adapters raise only
+:class:`~psabill.errors.PsaError` (with a hint a user can act on) or ``ValueError`` for a
+programming mistake such as a too-short search text.
+
+Write semantics every adapter must keep:
+
+* ``create_*`` are never blindly retried. When the outcome of a create is unknown (timeout
+  after the request was sent, dropped connection, 5xx), the adapter re-reads and creates again
+  only when the record is really absent; when it is there it returns it.
+* ``update_addition_quantity`` and ``cancel_addition`` write absolute values, so repeating them
+  is harmless and they may be retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from types import TracebackType
+from typing import Protocol, Self
+
+from psabill.core.psa import (
+    Addition,
+    Agreement,
+    CatalogItem,
+    Company,
+    Invoice,
+    NewAddition,
+    NewCatalogItem,
+)
+
+
+@dataclass(frozen=True)
+class AccessCheck:
+    """One line of ``psabill doctor``: what was checked and what is missing."""
+
+    name: str
+    ok: bool | None
+    """``True`` passed, ``False`` failed, ``None`` could not be checked (see ``detail``)."""
+    detail: str
+    hint: str | None = None
+    required: bool = True
+    """``False`` for permissions only some settings need (creating catalog items)."""
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    """Connectivity, credentials and permissions of the configured API member."""
+
+    site: str
+    api_url: str | None
+    codebase: str | None
+    checks: tuple[AccessCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every required check passed (skipped ones count as not passed)."""
+        return all(check.ok for check in self.checks if check.required)
+
+    @property
+    def problems(self) -> tuple[AccessCheck, ...]:
+        return tuple(check for check in self.checks if check.ok is False)
+
+
+class PsaClient(Protocol):
+    """An open connection to one PSA. Use as ``async with open_client(psa) as client: ...``."""
+
+    async def companies(self, identifiers: Sequence[str]) -> list[Company]:
+        """Companies whose identifier is one of ``identifiers`` (deleted ones included,
+        flagged ``deleted``); identifiers compare case-insensitively, as the PSA does."""
+        ...
+
+    async def agreements(self, company_ids: Sequence[int]) -> list[Agreement]:
+        """Every agreement of these companies, cancelled ones included (see ``billable``)."""
+        ...
+
+    async def agreement_types(self) -> list[str]:
+        """Names of the active agreement types, sorted."""
+        ...
+
+    async def additions(self, agreement_id: int) -> list[Addition]:
+        """Every addition of one agreement, cancelled ones included."""
+        ...
+
+    async def catalog_items(self, identifiers: Sequence[str]) -> list[CatalogItem]:
+        """Catalog items whose identifier is one of ``identifiers`` (inactive ones included)."""
+        ...
+
+    async def search_catalog(self, text: str, limit: int = 50) -> list[CatalogItem]:
+        """Items whose identifier or description contains ``text`` (at least 2 characters,
+        else ``ValueError``), at most ``limit``, by identifier."""
+        ...
+
+    async def create_addition(self, new: NewAddition) -> Addition:
+        """Create an addition; on an unknown outcome return the one that was made, if any."""
+        ...
+
+    async def update_addition_quantity(
+        self, agreement_id: int, addition_id: int, quantity: Decimal
+    ) -> Addition:
+        """Set the quantity (absolute, never a delta) and return the stored addition."""
+        ...
+
+    async def cancel_addition(
+        self, agreement_id: int, addition_id: int, cancelled: date
+    ) -> Addition:
+        """Set the cancelled date (the addition stays, for history) and return it."""
+        ...
+
+    async def create_catalog_item(self, new: NewCatalogItem) -> CatalogItem:
+        """Create a catalog item with the PSA's default type and category; an existing active
+        item with that identifier is returned as is. Raises if the PSA renamed the new item."""
+        ...
+
+    async def invoices(self, company_ids: Sequence[int], since: date, until: date) -> list[Invoice]:
+        """Invoices of these companies dated ``since`` to ``until``, both inclusive."""
+        ...
+
+    async def check_access(self) -> AccessReport:
+        """Check connectivity, credentials and permissions without changing billing data.
+
+        Never raises for a failed check: the report says what failed and what to do.
+        """
+        ...
+
+    async def aclose(self) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...

@@ -1,0 +1,157 @@
+"""ConnectWise error answers -> ``PsaError`` sentences with a hint a user can act on.
+
+Endpoints are named relative to ``apis/3.0`` and without the query string. Any text the server
+sends back is passed through :class:`Redactor` first, so an echo of the credentials can never
+reach a message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from psabill.errors import PsaError
+
+CREDENTIALS_HINT = "check psa.company, psa.public_key and psa.private_key"
+UNEXPECTED_HINT = (
+    "is psa.site a ConnectWise server? A proxy or an unsupported API version may be in between"
+)
+
+# (endpoint pattern, role for reading, role for adding, role for editing)
+_ROLES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
+    (
+        re.compile(r"finance/agreements/\d+/additions"),
+        "Finance > Agreements: Inquire",
+        "Finance > Agreements: Add",
+        "Finance > Agreements: Edit",
+    ),
+    (
+        re.compile(r"finance/agreements"),
+        "Finance > Agreements: Inquire",
+        "Finance > Agreements: Add",
+        "Finance > Agreements: Edit",
+    ),
+    (
+        re.compile(r"company/"),
+        "Companies > Company Maintenance: Inquire",
+        "Companies > Company Maintenance: Add",
+        "Companies > Company Maintenance: Edit",
+    ),
+    (
+        re.compile(r"procurement/"),
+        "Procurement > Product Catalog: Inquire",
+        "Procurement > Product Catalog: Add",
+        "Procurement > Product Catalog: Edit",
+    ),
+    (
+        re.compile(r"finance/invoices"),
+        "Finance > Invoicing: Inquire",
+        "Finance > Invoicing: Add",
+        "Finance > Invoicing: Edit",
+    ),
+)
+
+
+class Redactor:
+    """Blanks out secrets (private key, public key, Authorization token) in any text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def security_role(method: str, endpoint: str) -> str | None:
+    """The API member security role setting a 403 on ``method endpoint`` points at."""
+    for pattern, inquire, add, edit in _ROLES:
+        if pattern.match(endpoint):
+            if method == "POST":
+                return add
+            return edit if method in ("PATCH", "PUT") else inquire
+    return None
+
+
+def status_error(
+    response: httpx.Response, method: str, endpoint: str, *, cloud: bool, redact: Redactor
+) -> PsaError:
+    """The ``PsaError`` for a non-2xx answer to ``method endpoint``."""
+    status = response.status_code
+    where = f"{method} {endpoint}"
+    detail = redact(server_message(response))
+    suffix = f": {detail}" if detail else ""
+    if status == 401:
+        hint = CREDENTIALS_HINT
+        if "clientid" in detail.lower():
+            hint = "check psa.client_id (the clientId from developer.connectwise.com)"
+        return PsaError(
+            f"ConnectWise refused the API credentials (401) on {where}{suffix}", hint=hint
+        )
+    if status == 403:
+        role = security_role(method, endpoint)
+        needs = f"the security role setting {role!r}" if role else "a security role setting"
+        return PsaError(
+            f"the API member may not {method} {endpoint} (403){suffix}",
+            hint=f"give the API member's security role {needs} in ConnectWise",
+        )
+    if status == 404:
+        hint = "check the record still exists in ConnectWise"
+        if cloud:
+            hint = (
+                "on ConnectWise cloud a 404 may also mean that the codebase or the credentials "
+                "are wrong: check psa.codebase (or leave it unset), psa.company and the keys"
+            )
+        return PsaError(f"ConnectWise found nothing at {where} (404){suffix}", hint=hint)
+    if status == 429:
+        return PsaError(
+            f"ConnectWise kept throttling psabill (429) on {where}{suffix}",
+            hint="lower psa.rate_limit or psa.concurrency, or run again later",
+        )
+    if status >= 500:
+        return PsaError(
+            f"ConnectWise failed with HTTP {status} on {where}{suffix}",
+            hint="the PSA may be down or overloaded; run again later",
+        )
+    return PsaError(f"ConnectWise refused {where} (HTTP {status}){suffix}", hint=_hint_for(status))
+
+
+def server_message(response: httpx.Response) -> str:
+    """The server's own words: ``message`` plus each ``errors[]`` field and message.
+
+    Empty when the body is not a ConnectWise error (an HTML page from a proxy, for example).
+    """
+    try:
+        body: Any = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = [str(body["message"])] if isinstance(body.get("message"), str) else []
+    for issue in body.get("errors") or []:
+        if isinstance(issue, dict):
+            field, message = issue.get("field"), issue.get("message")
+            parts.append(f"{field}: {message}" if field else str(message))
+    return "; ".join(parts)[:1000]
+
+
+def _hint_for(status: int) -> str | None:
+    if status == 400:
+        return "ConnectWise rejected the values psabill sent; the message names the field"
+    if status == 409:
+        return "the record is possibly in use in ConnectWise; run again later"
+    return None
+
+
+def unexpected(endpoint: str, problem: str, *, write: bool = False) -> PsaError:
+    hint = UNEXPECTED_HINT
+    if write:
+        hint = f"the change may have been made: check in ConnectWise before running again ({hint})"
+    return PsaError(
+        f"ConnectWise returned an unexpected response from {endpoint}: {problem}", hint=hint
+    )

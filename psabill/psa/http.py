@@ -1,0 +1,276 @@
+"""HTTP plumbing shared by every PSA adapter: bounded concurrency, a client-side rate limit and
+retries that never repeat a write whose outcome is unknown.
+
+What happens after one attempt (``idempotent``: GET, HEAD, PUT, DELETE, and PATCH when the
+caller says its values are absolute)::
+
+    response 429 ................................ retry, any method (a throttled request was not
+                                                  processed), after Retry-After or backoff; the
+                                                  whole client pauses meanwhile
+    response 5xx ................................ idempotent: retry with backoff
+                                                  otherwise: UnknownOutcome (may be committed)
+    any other response (2xx, 3xx, 4xx) .......... returned; the adapter maps the status
+    httpx.ConnectError, ConnectTimeout,
+      PoolTimeout (nothing was sent) ............ retry, any method
+    TLS certificate not trusted, unsupported
+      protocol, local protocol error ............ PsaError at once (retrying cannot help)
+    other httpx.TransportError (ReadTimeout,
+      ReadError, RemoteProtocolError, ...) ...... idempotent: retry; otherwise UnknownOutcome
+
+Retries are bounded by :class:`~psabill.psa.pacing.RetryPolicy`: a count, a cap per wait and a
+cap on all waits together. When retries run out the last response is returned (the adapter
+reports it) or, after transport errors, a :class:`~psabill.errors.PsaError` is raised.
+Request headers (``Authorization``) never reach a message or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from psabill.errors import PsaError
+from psabill.psa.pacing import (
+    Monotonic,
+    RetryPolicy,
+    Sleep,
+    TokenBucket,
+    WallClock,
+    backoff_delay,
+    parse_retry_after,
+    utc_now,
+)
+
+logger = logging.getLogger("psabill.psa")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+HOPELESS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+Action = Literal["return", "retry", "unknown"]
+
+
+class UnknownOutcome(PsaError):
+    """A write may or may not have been applied: it was sent, but no usable answer came back.
+
+    The adapter must find out (re-read) before writing again; the default hint says so.
+    """
+
+    def __init__(self, method: str, target: str, reason: str) -> None:
+        super().__init__(
+            f"the outcome of {method} {target} is unknown ({reason})",
+            hint="check in the PSA whether the change was made before running again",
+        )
+        self.method = method
+        self.target = target
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Everything :class:`HttpClient` needs besides the clock; built from a PSA config."""
+
+    timeout: float = 30.0
+    concurrency: int = 8
+    rate_limit: int = 600
+    """Requests per minute."""
+    burst: int | None = None
+    """Requests at once before the rate applies; one second's worth when unset."""
+    verify: ssl.SSLContext | bool = True
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    user_agent: str = "psabill"
+
+
+def classify_response(status: int, idempotent: bool) -> Action:
+    if status == 429:
+        return "retry"
+    if status >= 500:
+        return "retry" if idempotent else "unknown"
+    return "return"
+
+
+def classify_error(error: httpx.TransportError, idempotent: bool) -> Action:
+    if isinstance(error, NOT_SENT):
+        return "retry"
+    return "retry" if idempotent else "unknown"
+
+
+def describe_error(error: httpx.TransportError) -> str:
+    """A short cause for a message; never the request (its headers hold credentials)."""
+    text = str(error).strip()
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
+def tls_failure(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate-verification error behind ``error``, if that is what it is."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+class HttpClient:
+    """One pooled ``httpx.AsyncClient`` with pacing and the retry rules above."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
+        wall: WallClock = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.policy = settings.policy
+        self._sleep = sleep
+        self._wall = wall
+        self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self.bucket = TokenBucket(
+            settings.rate_limit, burst=settings.burst, monotonic=monotonic, sleep=sleep
+        )
+        limits = httpx.Limits(
+            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+        )
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout),
+            limits=limits,
+            verify=settings.verify,
+            transport=transport,
+            headers={"User-Agent": settings.user_agent},
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def settle(self, retry: int) -> None:
+        """Wait before re-reading after :class:`UnknownOutcome`: a backoff delay, and at least
+        one request timeout, so a write the server was still working on has time to land."""
+        backoff = backoff_delay(retry, self.policy, self._rng)
+        await self._sleep(max(backoff, self.settings.timeout))
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        target: str | None = None,
+    ) -> httpx.Response:
+        """Send with retries; ``target`` names the request in messages (default: the path)."""
+        method = method.upper()
+        call = _Call(
+            method=method,
+            label=target or httpx.URL(url).path,
+            idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+        )
+        while True:
+            try:
+                response = await self._send(method, url, params, json, headers)
+            except httpx.TransportError as error:
+                delay = self._after_error(call, error)
+            else:
+                wait = self._after_response(call, response)
+                if wait is None:
+                    return response
+                delay = wait
+            call.retries, call.waited = call.retries + 1, call.waited + delay
+            await self._sleep(delay)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        async with self._slots:
+            await self.bucket.acquire()
+            return await self._client.request(
+                method, url, params=params, json=json, headers=headers
+            )
+
+    def _after_error(self, call: _Call, error: httpx.TransportError) -> float:
+        """The wait before retrying after ``error``; raise when it must not be retried."""
+        failure = tls_failure(error)
+        if failure is not None:
+            raise PsaError(
+                f"the PSA's TLS certificate is not trusted ({failure.verify_message})",
+                hint="set psa.ca_bundle to the CA that signed the server's certificate",
+            ) from None
+        if isinstance(error, HOPELESS):
+            raise _unreachable(call, error) from None
+        if classify_error(error, call.idempotent) == "unknown":
+            raise UnknownOutcome(call.method, call.label, describe_error(error)) from None
+        delay = backoff_delay(call.retries, self.policy, self._rng)
+        if not self._may_retry(call, delay):
+            raise _unreachable(call, error) from None
+        logger.warning(
+            "%s %s failed (%s); retrying", call.method, call.label, describe_error(error)
+        )
+        return delay
+
+    def _after_response(self, call: _Call, response: httpx.Response) -> float | None:
+        """The wait before retrying after ``response``; ``None`` to return it as it is."""
+        status = response.status_code
+        action = classify_response(status, call.idempotent)
+        if action == "unknown":
+            raise UnknownOutcome(call.method, call.label, f"HTTP {status}")
+        if action == "return":
+            return None
+        delay = backoff_delay(call.retries, self.policy, self._rng)
+        if status == 429:
+            asked = parse_retry_after(response.headers.get("Retry-After"), self._wall())
+            delay = delay if asked is None else asked
+            if delay > self.policy.max_retry_after:
+                return None
+        if not self._may_retry(call, delay):
+            return None
+        if status == 429:
+            self.bucket.pause(delay)  # the server is throttling all of us, not one request
+        logger.warning(
+            "%s %s answered %s; retrying in %.1fs", call.method, call.label, status, delay
+        )
+        return delay
+
+    def _may_retry(self, call: _Call, delay: float) -> bool:
+        policy = self.policy
+        return call.retries < policy.max_retries and call.waited + delay <= policy.max_total_wait
+
+
+@dataclass
+class _Call:
+    """One logical request across its attempts."""
+
+    method: str
+    label: str
+    idempotent: bool
+    retries: int = 0
+    waited: float = 0.0
+
+
+def _unreachable(call: _Call, error: httpx.TransportError) -> PsaError:
+    attempts = f" after {call.retries + 1} attempts" if call.retries else ""
+    return PsaError(
+        f"could not reach the PSA for {call.method} {call.label}{attempts}: "
+        f"{describe_error(error)}",
+        hint="check the network and psa.site; raise psa.timeout if the PSA is just slow",
+    )
