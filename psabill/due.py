@@ -18,7 +18,7 @@ from pathlib import Path
 
 from psabill.config.models import Config, Schedule
 from psabill.core.mapping import customer_key
-from psabill.core.schedule import Completed, Due, NotDue, Rule, evaluate, next_slots
+from psabill.core.schedule import Completed, Due, NotDue, Rule, Slot, evaluate, next_slots
 from psabill.errors import UsageError
 from psabill.state import Ledger, ledger_path
 
@@ -48,6 +48,11 @@ class TargetDue:
     @property
     def due(self) -> bool:
         return isinstance(self.decision, Due)
+
+    @property
+    def slot(self) -> Slot | None:
+        """The slot being run, when due."""
+        return self.decision.slot if isinstance(self.decision, Due) else None
 
 
 def targets(config: Config, only: str | None = None) -> list[Target]:
@@ -92,6 +97,16 @@ def evaluate_targets(
     return results
 
 
+def last_completed_in(ledger: Ledger) -> LastCompleted:
+    """Each target's last completed period, as the schedule engine wants it."""
+
+    def last(key: str) -> Completed | None:
+        record = ledger.last_completed(key)
+        return Completed(period=record.period, at=record.slot_at) if record else None
+
+    return last
+
+
 @contextmanager
 def completed_reader(state_dir: Path) -> Iterator[LastCompleted]:
     """Read last completed slots, without creating a ledger where none exists yet."""
@@ -100,9 +115,4 @@ def completed_reader(state_dir: Path) -> Iterator[LastCompleted]:
         yield lambda key: None
         return
     with Ledger.open(path) as ledger:
-
-        def last(key: str) -> Completed | None:
-            record = ledger.last_completed(key)
-            return Completed(period=record.period, at=record.slot_at) if record else None
-
-        yield last
+        yield last_completed_in(ledger)

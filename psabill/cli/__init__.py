@@ -84,10 +84,13 @@ def main(
 
 def _register() -> None:
     from psabill.cli.config_cmd import config
+    from psabill.cli.demo_cmd import demo
     from psabill.cli.history_cmd import history, report
+    from psabill.cli.sandbox import sandbox
     from psabill.cli.schedule_cmd import due, schedule
+    from psabill.cli.sync_cmd import plan, sync
 
-    for command in (config, schedule, due, history, report):
+    for command in (demo, config, schedule, due, sync, plan, history, report, sandbox):
         main.add_command(command)
 
 

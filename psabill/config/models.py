@@ -148,6 +148,9 @@ class Psa(BaseModel):
         le=10000,
         description="Requests per minute at most (ConnectWise throttles ~1000).",
     )
+    retries: int = Field(
+        5, ge=0, le=10, description="Retries of a failed read or idempotent write (backoff)."
+    )
     ca_bundle: Path | None = Field(None, description="CA bundle to trust instead of the system's.")
 
     @field_validator("kind")

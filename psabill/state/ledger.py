@@ -228,6 +228,24 @@ class Ledger(LedgerOutbox):
             rows = conn.execute(query, (customer,)).fetchall()
         return {(row[0], row[1]): Decimal(row[2]) for row in rows}
 
+    def known_additions(self) -> dict[tuple[str, str], int]:
+        """``(customer, product) → addition id`` from each pair's latest confirmed line.
+
+        The planner uses it to notice an addition psabill synced before whose
+        PSA product was renamed since, instead of creating a second one.
+        """
+        query = """
+            SELECT customer, product, addition_id FROM (
+                SELECT l.customer, l.product, l.addition_id, row_number() OVER (
+                    PARTITION BY l.customer, l.product ORDER BY l.run_id DESC, l.id DESC
+                ) AS recency
+                FROM run_lines AS l JOIN runs AS r ON r.id = l.run_id
+                WHERE l.status = 'confirmed' AND l.addition_id IS NOT NULL AND r.dry_run = 0
+            ) WHERE recency = 1
+        """
+        with self._read("read known additions") as conn:
+            return {(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
+
     # Billing periods
 
     def complete_slots(

@@ -211,3 +211,25 @@ def test_last_confirmed_quantities_takes_the_latest_confirmed_line(ledger: Ledge
         ("B", None): Decimal("0"),
     }
     assert ledger.last_confirmed_quantities("nobody") == {}
+
+
+def test_known_additions_are_the_latest_confirmed_ids(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from psabill.state import Ledger, NewLine
+
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    with Ledger.open(tmp_path / "l.sqlite3") as ledger:
+        for addition_id in (5, 9):
+            run_id = ledger.start_run(trigger="manual", started_at=at)
+            (line,) = ledger.add_lines(
+                run_id, [NewLine(customer="c", product="A", action="update")], at=at
+            )
+            ledger.update_line(line, status="confirmed", at=at, addition_id=addition_id)
+            ledger.finish_run(run_id, outcome="success", finished_at=at)
+        run_id = ledger.start_run(trigger="manual", started_at=at)
+        (line,) = ledger.add_lines(
+            run_id, [NewLine(customer="c", product="A", action="update")], at=at
+        )
+        ledger.update_line(line, status="failed", at=at, addition_id=11, error="x")
+        assert ledger.known_additions() == {("c", "A"): 9}

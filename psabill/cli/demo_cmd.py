@@ -1,0 +1,72 @@
+"""``psabill demo``."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from psabill.cli.app import App, pass_app
+from psabill.cli.render import print_report
+from psabill.config.loader import load_config
+from psabill.demo import prepare, start_sandbox
+from psabill.runner import Runner, SyncRequest
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write the demo config, usage files and ledger here (default: a new temp dir).",
+)
+@click.option("--keep-running", is_flag=True, help="Keep the sandbox up afterwards to explore.")
+@pass_app
+def demo(app: App, directory: Path | None, keep_running: bool) -> None:
+    """Run a real sync end to end against the built-in sandbox PSA (no account needed).
+
+    Starts the sandbox with demo customers, agreements and catalog items on a
+    free loopback port, writes a demo config and usage files (the same as
+    examples/), runs `sync --now` twice - the second run changes nothing -
+    and tells you where everything went.
+
+    \b
+    Examples:
+      psabill demo
+      psabill demo --dir ./try-psabill --keep-running
+    """
+    sandbox = start_sandbox()
+    try:
+        setup = prepare(sandbox.site_url, directory)
+        click.echo(f"sandbox PSA on {sandbox.site_url}; demo files in {setup.directory}\n")
+        loaded = load_config(setup.config, app.env)
+        runner = Runner(loaded=loaded, state_dir=setup.state_dir, env=app.env)
+        click.echo("== first run: psabill sync --now")
+        first = runner.sync(SyncRequest(trigger="manual", acting_admin="demo"))
+        print_report(first)
+        click.echo("\n== second run: quantities are absolute, so nothing changes")
+        second = runner.sync(SyncRequest(trigger="manual", acting_admin="demo"))
+        print_report(second)
+        base = f"psabill --config {setup.config} --state-dir {setup.state_dir}"
+        click.echo(
+            f"\nledger: {setup.state_dir / 'ledger.sqlite3'}\n"
+            f"look around:  {base} history   |   {base} report {first.run_id}"
+        )
+        if keep_running:
+            click.echo(f"sandbox stays up on {sandbox.site_url}; Ctrl-C to stop")
+            _wait_for_signal()
+        code = max(first.exit_code, second.exit_code)
+    finally:
+        sandbox.stop()
+    sys.exit(int(code))
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()

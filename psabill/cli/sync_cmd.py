@@ -1,0 +1,130 @@
+"""``psabill sync`` and ``psabill plan``."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from psabill.cli.app import App, echo_json, pass_app
+from psabill.cli.progress import observer_for
+from psabill.cli.render import print_report, report_json
+from psabill.plans import load_plan, save_plan
+from psabill.runner import Runner, SyncReport, SyncRequest
+
+
+def _runner(app: App, *, progress: bool) -> Runner:
+    return Runner(
+        loaded=app.loaded(),
+        state_dir=app.state_dir(),
+        env=app.env,
+        clock=app.now,
+        observer=observer_for(progress and app.verbosity >= 0),
+    )
+
+
+def _who() -> str:
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@click.command()
+@click.option("--now", "run_now", is_flag=True, help="Run now, whatever the schedule says.")
+@click.option("--customer", help="Only this customer (vendor customer id); implies --now.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing anywhere.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Apply this saved plan, only if the PSA still matches it.",
+)
+@click.option("--allow-drop", is_flag=True, help="Let lines through that trip a drop guard.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for CI).")
+@pass_app
+def sync(
+    app: App,
+    run_now: bool,
+    customer: str | None,
+    dry_run: bool,
+    plan_file: Path | None,
+    allow_drop: bool,
+    as_json: bool,
+) -> None:
+    """Sync usage into the PSA for every customer that is due.
+
+    Without --now only due customers are synced (run it hourly from cron or a
+    systemd timer; it exits 0 quietly when nothing is due). --now syncs every
+    customer (or --customer) immediately; a manual run never uses up a
+    scheduled slot, and since quantities are absolute, the scheduled run then
+    changes nothing. Exit codes: 0 ok or not due, 1 failure, 3 partial,
+    4 guard refused, 75 locked, 78 config.
+
+    \b
+    Examples:
+      psabill sync                          # from cron: runs only when due
+      psabill sync --now --dry-run          # what would change right now
+      psabill sync --now --customer 51234   # one customer, by hand
+      psabill plan --out plan.json && psabill sync --plan plan.json
+    """
+    manual = run_now or customer is not None or plan_file is not None
+    cfg = app.loaded().config
+    saved = load_plan(plan_file, account=cfg.account.name) if plan_file else None
+    request = SyncRequest(
+        trigger="manual" if manual else "scheduled",
+        only=customer,
+        dry_run=dry_run,
+        allow_drop=allow_drop,
+        saved_plan=saved,
+        acting_admin=_who() if manual else None,
+    )
+    report = _runner(app, progress=not as_json).sync(request)
+    _finish(app, report, as_json)
+
+
+@click.command()
+@click.option("--customer", help="Only this customer (vendor customer id).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan.")
+@click.option("--allow-drop", is_flag=True, help="Plan lines that trip a drop guard anyway.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@pass_app
+def plan(app: App, customer: str | None, out: Path | None, allow_drop: bool, as_json: bool) -> None:
+    """Show what `sync --now` would change, and write nothing to the PSA.
+
+    The table lists customer, agreement, product, current -> new quantity,
+    action and why. Unmapped customers and products are listed below it.
+    --out saves the plan; `psabill sync --plan FILE` applies exactly that
+    plan later, and refuses if the PSA changed in between.
+
+    \b
+    Examples:
+      psabill plan
+      psabill plan --customer 51234 --json
+      psabill plan --out plan.json
+    """
+    request = SyncRequest(trigger="manual", only=customer, dry_run=True, allow_drop=allow_drop)
+    report = _runner(app, progress=False).sync(request)
+    if out is not None and report.plan is not None:
+        save_plan(out, report.plan, account=app.loaded().config.account.name, scope=report.scope)
+        click.echo(f"plan saved to {out}; apply it with `psabill sync --plan {out}`", err=True)
+    _finish(app, report, as_json)
+
+
+def _finish(app: App, report: SyncReport, as_json: bool) -> None:
+    if as_json:
+        echo_json(report_json(report))
+    elif report.outcome == "not_due":
+        # Quiet by default so cron mails nothing; people at a terminal get one line.
+        if app.verbosity > 0:
+            for item in report.due:
+                reason = getattr(item.decision, "reason", "")
+                click.echo(f"not due: {item.target.label} - {reason}")
+        if app.verbosity > 0 or (app.verbosity == 0 and sys.stdout.isatty()):
+            click.echo("nothing due (see `psabill schedule`; `psabill sync --now` runs anyway)")
+    elif app.verbosity >= 0 or report.exit_code != 0:
+        print_report(report)
+    sys.exit(int(report.exit_code))

@@ -1,0 +1,53 @@
+"""How a run ended, from the final status of its lines. Pure.
+
+A line's final status: ``confirmed`` (the PSA holds the planned quantity, read
+back), ``failed`` (it does not, or the line could not be planned), ``skipped``
+(deliberately not written: kept, paused, held by a guard).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from psabill.core.plan import PlanLine
+
+LineStatus = Literal["confirmed", "failed", "skipped"]
+RunOutcome = Literal["success", "partial", "failure", "guard"]
+
+# Plan actions that are final without a write, and their status.
+STATUS_WITHOUT_WRITE: dict[str, LineStatus] = {
+    "unchanged": "confirmed",
+    "keep": "skipped",
+    "paused": "skipped",
+    "held": "skipped",
+    "error": "failed",
+    "ambiguous": "failed",
+    "stopped": "failed",
+}
+
+
+@dataclass(frozen=True)
+class LineResult:
+    line: PlanLine
+    status: LineStatus
+    error: str | None = None
+    addition_id: int | None = None
+
+
+def outcome_of(results: Sequence[LineResult]) -> RunOutcome:
+    """failure: something failed and nothing reached the PSA; guard: a customer was held;
+    partial: some lines failed; success otherwise (including "nothing to do")."""
+    failed = any(r.status == "failed" for r in results)
+    confirmed = any(r.status == "confirmed" for r in results)
+    if failed and not confirmed:
+        return "failure"
+    if any(r.line.action == "held" for r in results):
+        return "guard"
+    return "partial" if failed else "success"
+
+
+def customer_complete(results: Iterable[LineResult]) -> bool:
+    """A customer's period is done when nothing failed and no guard held it back."""
+    return all(r.status != "failed" and r.line.action != "held" for r in results)

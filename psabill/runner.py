@@ -1,0 +1,252 @@
+"""One sync run: due? -> lock -> read usage -> read PSA -> plan -> apply -> record.
+
+The runner orchestrates; decisions live in ``psabill.core`` (schedule, plan,
+guards, outcome) and I/O in the adapters (sources, PSA client, ledger).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from psabill import __version__
+from psabill.apply import Applier, NullObserver, Observer
+from psabill.config.loader import LoadedConfig
+from psabill.config.models import Config
+from psabill.core.guards import apply_guards
+from psabill.core.mapping import Resolution, Usage, customer_key, resolve
+from psabill.core.outcome import LineResult, RunOutcome, customer_complete, outcome_of
+from psabill.core.plan import Plan, PlanContext, build_plan
+from psabill.due import (
+    RUN_KEY,
+    TargetDue,
+    completed_reader,
+    evaluate_targets,
+    last_completed_in,
+    targets,
+)
+from psabill.errors import ExitCode, PsabillError
+from psabill.plans import check_fingerprint
+from psabill.psa import PsaClient, RetryPolicy, open_client
+from psabill.snapshot import read_snapshot
+from psabill.sources import SourceResult, read_all
+from psabill.state import Ledger, RunLock, ensure_private_dir, ledger_path, lock_path
+
+Trigger = Literal["scheduled", "manual"]
+ReportOutcome = RunOutcome | Literal["not_due", "dry_run"]
+EXIT_CODES: Mapping[str, ExitCode] = {
+    "success": ExitCode.OK,
+    "not_due": ExitCode.OK,
+    "dry_run": ExitCode.OK,
+    "partial": ExitCode.PARTIAL,
+    "failure": ExitCode.FAILURE,
+    "guard": ExitCode.GUARD,
+}
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    trigger: Trigger = "scheduled"
+    only: str | None = None
+    dry_run: bool = False
+    allow_drop: bool = False
+    saved_plan: Plan | None = None
+    acting_admin: str | None = None
+
+
+@dataclass
+class SyncReport:
+    """Everything a summary needs to say about one invocation."""
+
+    outcome: ReportOutcome
+    now: datetime
+    trigger: Trigger
+    run_id: int | None = None
+    due: list[TargetDue] = field(default_factory=list)
+    scope: tuple[str, ...] = ()
+    plan: Plan | None = None
+    results: list[LineResult] = field(default_factory=list)
+    resolution: Resolution | None = None
+    source_errors: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    fatal: str | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return EXIT_CODES[self.outcome]
+
+
+@dataclass
+class Runner:
+    loaded: LoadedConfig
+    state_dir: Path
+    env: Mapping[str, str]
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    observer: Observer = field(default_factory=NullObserver)
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
+
+    def sync(self, request: SyncRequest) -> SyncReport:
+        """Run once. Raises LockedError (exit 75) when another run holds the lock."""
+        now = self.clock()
+        report = SyncReport("not_due", now, request.trigger)
+        with completed_reader(self.state_dir) as last:
+            report.due = evaluate_targets(self.config, last, now, request.only)
+        if request.trigger == "scheduled" and not any(item.due for item in report.due):
+            return report
+        if request.dry_run:
+            report.outcome = "dry_run"
+            asyncio.run(self._plan_only(request, report))
+            return report
+        lock = RunLock(lock_path(ensure_private_dir(self.state_dir)))
+        with lock, Ledger.open(ledger_path(self.state_dir)) as ledger:
+            ledger.recover_interrupted(at=now)
+            # Decide again under the lock: a run that just finished may have done it.
+            last_in = last_completed_in(ledger)
+            report.due = evaluate_targets(self.config, last_in, now, request.only)
+            if request.trigger == "scheduled" and not any(i.due for i in report.due):
+                return report
+            self._run(ledger, request, report)
+        return report
+
+    def _client(self) -> PsaClient:
+        psa = self.config.psa
+        return open_client(psa, policy=RetryPolicy(max_retries=psa.retries))
+
+    def _scope(self, request: SyncRequest, due: list[TargetDue]) -> tuple[str, ...]:
+        if request.saved_plan is not None:
+            return tuple(sorted({line.customer for line in request.saved_plan.lines}))
+        if request.trigger == "scheduled":
+            keys = [item.target.key for item in due if item.due]
+        else:
+            keys = [target.key for target in targets(self.config, request.only)]
+        return tuple(key for key in keys if key != RUN_KEY)
+
+    def _run(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
+        slots = [item.slot for item in report.due if item.slot]
+        scheduled = request.trigger == "scheduled" and bool(slots)
+        report.run_id = ledger.start_run(
+            trigger=request.trigger,
+            started_at=report.now,
+            # Customers on their own schedules may be due for different slots at once.
+            slot_key=",".join(sorted({s.key for s in slots})) if scheduled else None,
+            period=",".join(sorted({s.period for s in slots})) if scheduled else None,
+            acting_admin=request.acting_admin,
+            version=__version__,
+        )
+        report.outcome = "failure"
+        try:
+            asyncio.run(self._sync(ledger, request, report))
+        except PsabillError as exc:
+            report.fatal = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+            report.outcome = "failure"
+        if scheduled and report.fatal is None:
+            self._complete(ledger, report)
+        ledger.finish_run(
+            report.run_id,
+            outcome=report.outcome,
+            finished_at=self.clock(),
+            summary=summary_data(report),
+        )
+
+    async def _plan_only(self, request: SyncRequest, report: SyncReport) -> None:
+        async with self._client() as client:
+            report.plan = await self._make_plan(client, request, report, None)
+
+    async def _sync(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
+        async with self._client() as client:
+            plan = await self._make_plan(client, request, report, ledger)
+            report.plan = plan
+            applier = Applier(client, ledger, report.run_id or 0, self.clock, self.observer)
+            report.results = await applier.apply(plan)
+            report.repairs = applier.repaired
+        report.outcome = outcome_of(report.results)
+
+    async def _make_plan(
+        self,
+        client: PsaClient,
+        request: SyncRequest,
+        report: SyncReport,
+        ledger: Ledger | None,
+    ) -> Plan:
+        report.scope = scope = self._scope(request, report.due)
+        sources = read_all(
+            self.config.sources,
+            base_dir=self.loaded.base_dir,
+            env=self.env,
+            decimal_skus=frozenset(p.sku for p in self.config.products if p.decimal_quantities),
+        )
+        report.source_errors = [str(r.error) for r in sources if r.error is not None]
+        report.resolution = resolve(self.config, _usage(sources), scope)
+        customers = [c for c in self.config.customers if customer_key(c) in scope]
+        snapshot = await read_snapshot(client, self.config, customers)
+        if request.saved_plan is not None:
+            check_fingerprint(request.saved_plan, snapshot)
+            return request.saved_plan
+        plan = build_plan(
+            PlanContext(
+                config=self.config,
+                resolution=report.resolution,
+                scope=scope,
+                snapshot=snapshot,
+                today=report.now.astimezone(self.config.account.zone).date(),
+                failed_sources=frozenset(r.source for r in sources if r.error is not None),
+                known_additions=ledger.known_additions() if ledger else {},
+            )
+        )
+        max_drop = self.config.sync.max_drop
+        return apply_guards(plan, snapshot, max_drop, allow_drop=request.allow_drop)
+
+    def _complete(self, ledger: Ledger, report: SyncReport) -> None:
+        """Record the period as done for each due customer whose lines all succeeded."""
+        for item in report.due:
+            slot = item.slot
+            if slot is None:
+                continue
+            key = item.target.key
+            if key == RUN_KEY:
+                done = report.outcome == "success"
+            else:
+                done = customer_complete(r for r in report.results if r.line.customer == key)
+            if not done:
+                continue
+            ledger.complete_slots(
+                report.run_id or 0,
+                customers=[key],
+                period=slot.period,
+                slot_key=slot.key,
+                slot_at=slot.at,
+                completed_at=self.clock(),
+            )
+            report.completed.append(key)
+
+
+def _usage(results: list[SourceResult]) -> list[Usage]:
+    return [
+        Usage(r.source, r.customer, r.sku, r.quantity, r.location)
+        for result in results
+        for r in result.records
+    ]
+
+
+def summary_data(report: SyncReport) -> dict[str, object]:
+    """What the ledger keeps about a run beyond its lines."""
+    counts: dict[str, int] = {}
+    for result in report.results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    return {
+        "counts": counts,
+        "scope": list(report.scope),
+        "source_errors": report.source_errors,
+        "repairs": report.repairs,
+        "guard_trips": list(report.plan.guard_trips) if report.plan else [],
+        "completed": report.completed,
+        "fatal": report.fatal,
+    }
