@@ -85,12 +85,14 @@ def main(
 def _register() -> None:
     from psabill.cli.config_cmd import config
     from psabill.cli.demo_cmd import demo
+    from psabill.cli.doctor_cmd import doctor
     from psabill.cli.history_cmd import history, report
     from psabill.cli.sandbox import sandbox
     from psabill.cli.schedule_cmd import due, schedule
     from psabill.cli.sync_cmd import plan, sync
 
-    for command in (demo, config, schedule, due, sync, plan, history, report, sandbox):
+    commands = (demo, config, schedule, due, sync, plan, history, report, doctor, sandbox)
+    for command in commands:
         main.add_command(command)
 
 

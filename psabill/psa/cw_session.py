@@ -74,7 +74,7 @@ class CwSession:
     async def company_info(self) -> CompanyInfo:
         endpoint = f"login/companyinfo/{self.company}"
         url = self.site.company_info_url(self.company)
-        response = await self.http.request("GET", url, target=f"GET {endpoint}")
+        response = await self.http.request("GET", url, target=endpoint)
         if response.status_code >= 400:
             raise status_error(response, "GET", endpoint, cloud=self.cloud, redact=self.redact)
         return parse_company_info(self.decode(response, endpoint), self.company, endpoint)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -194,6 +195,13 @@ class _Server(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeout, dropped fault) is routine, not a traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("client %s went away", client_address)
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Hang up on keep-alive clients so their handler threads end with the server."""
         with self._connections_lock:
@@ -307,6 +315,10 @@ def _fault_response(rule: FaultRule) -> ApiResponse:
         phrase = HTTPStatus(rule.status).phrase
     except ValueError:
         phrase = "Error"
+    if rule.status == 403:
+        # What ConnectWise answers when the API member's security role lacks the permission.
+        message = "You do not have security permission to perform this action."
+        return json_response(403, {"code": "Security", "message": message, "errors": None})
     if rule.status in (502, 503, 504):
         title = f"{rule.status} {phrase}"
         page = f"<html><head><title>{title}</title></head><body><h1>{phrase}</h1></body></html>"

@@ -267,3 +267,13 @@ def test_fault_plan_json_round_trip(tmp_path: Path) -> None:
 
     assert loaded.to_json() == plan.to_json()
     assert isinstance(loaded.rules[0], FaultRule)
+
+
+def test_forbidden_fault_answers_the_security_body(sandbox, client) -> None:  # type: ignore[no-untyped-def]
+    from psabill.sandbox.faults import http_error
+
+    sandbox.faults.add(http_error(403, method="GET", path="/company/companies$", times=1))
+    response = client.get("/company/companies")
+    assert response.status_code == 403
+    assert response.json()["code"] == "Security"
+    assert client.get("/company/companies").status_code == 200
