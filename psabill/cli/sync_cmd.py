@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
-from psabill.cli.app import App, echo_json, pass_app
+from psabill.cli.app import App, echo_json, pass_app, warn
 from psabill.cli.progress import observer_for
 from psabill.cli.render import print_report, report_json
+from psabill.monitor import ping
+from psabill.notify import after_run
 from psabill.plans import load_plan, save_plan
 from psabill.runner import Runner, SyncReport, SyncRequest
 
@@ -82,8 +84,23 @@ def sync(
         saved_plan=saved,
         acting_admin=_who() if manual else None,
     )
+    loaded = app.loaded()
+    if not dry_run:
+        _ping(app, "start")
     report = _runner(app, progress=not as_json).sync(request)
+    if report.outcome not in ("not_due", "dry_run"):
+        for line in after_run(loaded, app.state_dir(), report, app.now()):
+            click.echo(line, err=as_json)
+    if not dry_run:
+        # Every invocation finishes its ping, "not due" included: the hourly heartbeat.
+        _ping(app, "success" if report.outcome in ("success", "not_due") else "fail")
     _finish(app, report, as_json)
+
+
+def _ping(app: App, state: str) -> None:
+    problem = ping(app.loaded().config.monitoring, state)
+    if problem:
+        warn(problem)
 
 
 @click.command()

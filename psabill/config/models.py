@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from psabill.config.fields import CatchUp, Email, EmailList, Hour, Share, Weekday
+from psabill.config.ops import Approval, Monitoring
 from psabill.config.sources import Source
 from psabill.core.schedule import Rule, validate_cron
 
@@ -120,6 +121,12 @@ class Notify(BaseModel):
     )
     on: tuple[Outcome, ...] = Field(
         ("success", "partial", "failure"), description="Which run outcomes send a summary."
+    )
+    transport: Literal["smtp", "folder"] = Field(
+        "smtp", description='"smtp" sends through [smtp]; "folder" writes .eml files instead.'
+    )
+    folder: Path | None = Field(
+        None, description='For transport = "folder": where .eml files go (relative: to this file).'
     )
 
 
@@ -277,6 +284,8 @@ class Config(BaseModel):
     products: tuple[Product, ...] = Field((), description="Vendor product -> PSA product.")
     customers: tuple[Customer, ...] = Field((), description="Vendor customer -> PSA company.")
     billing_admins: tuple[BillingAdmin, ...] = Field((), description="Billing admins.")
+    approval: Approval = Field(default_factory=Approval, description="Approval before push.")
+    monitoring: Monitoring = Field(default_factory=Monitoring, description="Monitoring pings.")
 
 
 def is_loopback(host: str) -> bool:
