@@ -1,0 +1,130 @@
+"""A sandbox-backed world for fault, crash and overlap tests, and the figures they report."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from psabill.config.loader import load_config
+from psabill.runner import Runner, SyncReport, SyncRequest
+from psabill.sandbox import Sandbox, Store
+from psabill.sandbox.seed import seed_large
+from psabill.sandbox.world import customer_id, product_sku, write_usage, write_world_config
+
+CUSTOMERS, PRODUCTS = 4, 3
+KEYS = [(customer_id(c), product_sku(p)) for c in range(1, CUSTOMERS + 1) for p in range(1, 4)]
+STATS_FILE = Path(__file__).parent / ".." / ".." / ".reliability-figures.json"
+
+
+@dataclass
+class Figures:
+    """What the reliability tests did, for the README's "How psabill keeps billing safe"."""
+
+    runs: int = 0
+    faults: int = 0
+    crashes: int = 0
+    duplicates: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def save(self) -> None:
+        data = {"runs": self.runs, "faults": self.faults, "crashes": self.crashes}
+        data["duplicates"] = self.duplicates
+        STATS_FILE.resolve().write_text(json.dumps(data, indent=2) + "\n")
+
+
+FIGURES = Figures()
+
+
+@dataclass
+class World:
+    sandbox: Sandbox
+    directory: Path
+    usage: dict[tuple[str, str], int] = field(default_factory=dict)
+    counted: int = 0
+
+    @property
+    def config(self) -> Path:
+        return self.directory / "psabill.toml"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.directory / "state"
+
+    def set_usage(self, usage: dict[tuple[str, str], int]) -> None:
+        self.usage = dict(usage)
+        write_usage(self.directory, usage)
+
+    def run(self, **request: Any) -> SyncReport:
+        runner = Runner(load_config(self.config, os.environ), self.state_dir, os.environ)
+        report = runner.sync(SyncRequest(trigger="manual", allow_drop=True, **request))
+        FIGURES.runs += 1
+        return report
+
+    def live(self) -> dict[tuple[str, str], float]:
+        """(company, product) -> quantity of each live addition; counts duplicates found."""
+        dump = self.sandbox.store.dump()
+        company_of = {a["id"]: a["company"]["identifier"] for a in dump["agreements"]}
+        found: dict[tuple[str, str], float] = {}
+        for row in dump["additions"]:
+            if row["cancelledDate"] is not None:
+                continue
+            key = (company_of[row["agreementId"]], row["product"]["identifier"])
+            if key in found:
+                FIGURES.duplicates += 1
+                raise AssertionError(f"two live additions for {key}")
+            found[key] = row["quantity"]
+        return found
+
+    def count_faults(self) -> None:
+        """Add the faults the sandbox injected since the last count to the figures."""
+        log = self.sandbox.requests()
+        FIGURES.faults += sum(1 for entry in log[self.counted :] if entry.fault)
+        self.counted = len(log)
+
+    def assert_converged(self) -> None:
+        live = self.live()
+        for key, quantity in self.usage.items():
+            assert live.get(key) == quantity, (key, live.get(key), quantity)
+
+    def ledger_rows(self, query: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.state_dir / "ledger.sqlite3") as conn:
+            return conn.execute(query).fetchall()
+
+    def sync_process(self, *args: str) -> subprocess.Popen[str]:
+        """`psabill sync --now` as a real process, for kill -9 and overlap tests."""
+        argv = [sys.executable, "-m", "psabill", "--config", str(self.config)]
+        argv += ["--state-dir", str(self.state_dir), "sync", "--now", "--allow-drop", *args]
+        FIGURES.runs += 1
+        return subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
+        )
+
+
+@contextmanager
+def world(tmp_path: Path, *, extra_psa: str = "retries = 2\ntimeout = 1\n") -> Iterator[World]:
+    store = Store()
+    seed_large(store, CUSTOMERS, PRODUCTS, seed=11)
+    with Sandbox(store) as sandbox:
+        directory = tmp_path / "world"
+        write_world_config(
+            directory,
+            sandbox.site_url,
+            customers=CUSTOMERS,
+            products=PRODUCTS,
+            extra_psa=extra_psa,
+        )
+        yield World(sandbox, directory)
+
+
+def random_usage(rng: random.Random) -> dict[tuple[str, str], int]:
+    """Usage for every key (so "disappeared" policies do not blur the expectations)."""
+    return {key: rng.randrange(1, 300) for key in KEYS}
