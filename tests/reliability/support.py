@@ -95,9 +95,9 @@ class World:
         for key, quantity in self.usage.items():
             assert live.get(key) == quantity, (key, live.get(key), quantity)
 
-    def ledger_rows(self, query: str) -> list[tuple[Any, ...]]:
+    def ledger_rows(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.state_dir / "ledger.sqlite3") as conn:
-            return conn.execute(query).fetchall()
+            return conn.execute(query, params).fetchall()
 
     def sync_process(self, *args: str) -> subprocess.Popen[str]:
         """`psabill sync --now` as a real process, for kill -9 and overlap tests."""

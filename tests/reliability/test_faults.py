@@ -47,7 +47,7 @@ def check_run(w: World, seed: int) -> None:
     failed = [r for r in report.results if r.status == "failed"]
     if report.run_id is not None:
         (stored,) = w.ledger_rows(
-            f"SELECT COUNT(*) FROM run_lines WHERE run_id = {report.run_id} AND status = 'failed'"
+            "SELECT COUNT(*) FROM run_lines WHERE run_id = ? AND status = 'failed'", report.run_id
         )
         assert stored[0] == len(failed)
     if failed or report.fatal:
