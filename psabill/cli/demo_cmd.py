@@ -12,9 +12,10 @@ import click
 
 from psabill.cli.app import App, pass_app
 from psabill.cli.render import print_report
-from psabill.config.loader import load_config
+from psabill.config.loader import LoadedConfig, load_config
 from psabill.demo import prepare, start_sandbox
-from psabill.runner import Runner, SyncRequest
+from psabill.notify import after_run
+from psabill.runner import Runner, SyncReport, SyncRequest
 
 
 @click.command()
@@ -32,7 +33,8 @@ def demo(app: App, directory: Path | None, keep_running: bool) -> None:
     Starts the sandbox with demo customers, agreements and catalog items on a
     free loopback port, writes a demo config and usage files (the same as
     examples/), runs `sync --now` twice - the second run changes nothing -
-    and tells you where everything went.
+    and tells you where everything went. Summary emails are written as .eml
+    files to mail/ in that directory (transport = "folder"), not sent.
 
     \b
     Examples:
@@ -46,14 +48,13 @@ def demo(app: App, directory: Path | None, keep_running: bool) -> None:
         loaded = load_config(setup.config, app.env)
         runner = Runner(loaded=loaded, state_dir=setup.state_dir, env=app.env)
         click.echo("== first run: psabill sync --now")
-        first = runner.sync(SyncRequest(trigger="manual", acting_admin="demo"))
-        print_report(first)
+        first = _run(runner, loaded, setup.state_dir)
         click.echo("\n== second run: quantities are absolute, so nothing changes")
-        second = runner.sync(SyncRequest(trigger="manual", acting_admin="demo"))
-        print_report(second)
+        second = _run(runner, loaded, setup.state_dir)
         base = f"psabill --config {setup.config} --state-dir {setup.state_dir}"
         click.echo(
             f"\nledger: {setup.state_dir / 'ledger.sqlite3'}\n"
+            f"summary emails: {setup.mail_dir} (open the .eml files in any mail client)\n"
             f"look around:  {base} history   |   {base} report {first.run_id}"
         )
         if keep_running:
@@ -63,6 +64,15 @@ def demo(app: App, directory: Path | None, keep_running: bool) -> None:
     finally:
         sandbox.stop()
     sys.exit(int(code))
+
+
+def _run(runner: Runner, loaded: LoadedConfig, state_dir: Path) -> SyncReport:
+    """One manual run, its report, and where its summary emails went."""
+    report = runner.sync(SyncRequest(trigger="manual", acting_admin="demo"))
+    print_report(report)
+    for line in after_run(loaded, state_dir, report, runner.clock()):
+        click.echo(line)
+    return report
 
 
 def _wait_for_signal() -> None:
