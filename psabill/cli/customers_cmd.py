@@ -1,0 +1,182 @@
+"""``psabill customers list|map|unmap|verify|settings``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+
+import click
+
+from psabill.cli.app import App, echo_json, pass_app
+from psabill.cli.editing import (
+    apply_edit,
+    json_option,
+    on_psa,
+    print_table,
+    report_problems,
+    source_option,
+    text,
+)
+from psabill.errors import ExitCode
+from psabill.mappings import edits, inventory, verify
+from psabill.psa.base import PsaClient
+
+
+@click.group()
+def customers() -> None:
+    """Vendor customers and the PSA companies they bill to.
+
+    Edits go to the managed mappings file (`mappings_file`, default
+    mappings.toml); psabill.toml is never rewritten.
+
+    \b
+    Example:
+      psabill customers map 51234 MuellerSoehne --source trendmicro
+    """
+
+
+@customers.command("list")
+@click.option("--offline", is_flag=True, help="Skip the live check of the PSA companies.")
+@json_option
+@pass_app
+def list_customers(app: App, offline: bool, as_json: bool) -> None:
+    """Every vendor customer in the sources or the config, with its PSA company.
+
+    Columns: customer (source:id), name, PSA company, settings (global or
+    custom), sync, status (ok, unmapped, PSA company missing - checked live
+    unless --offline) and the file the mapping comes from.
+
+    \b
+    Example:
+      psabill customers list
+    """
+    listing = inventory.customers(app.loaded(), app.env, check_psa=not offline)
+    if as_json:
+        echo_json(
+            {
+                "customers": [asdict(row) for row in listing.rows],
+                "source_errors": listing.source_errors,
+                "psa_error": listing.psa_error,
+            }
+        )
+        return
+    print_table(
+        ("Customer", "Name", "PSA company", "Settings", "Sync", "Status", "From"),
+        [
+            (r.key, text(r.name), text(r.psa_company), r.settings, text(r.sync), r.status, r.file)
+            for r in listing.rows
+        ],
+    )
+    report_problems(listing.source_errors, listing.psa_error)
+
+
+@customers.command("map")
+@click.argument("vendor_id")
+@click.argument("psa_company")
+@source_option
+@click.option("--name", help="Display name for summaries.")
+@pass_app
+def map_customer(
+    app: App, vendor_id: str, psa_company: str, source: str | None, name: str | None
+) -> None:
+    """Bill vendor customer VENDOR_ID to PSA_COMPANY (its Company ID), verified in the PSA.
+
+    \b
+    Example:
+      psabill customers map 7d1f3c2e-acme AcmeDental --source sophos --name "Acme Dental"
+    """
+    company = on_psa(app, lambda client: verify.company(client, psa_company))
+    apply_edit(
+        app,
+        lambda d: edits.map_customer(d, vendor_id, company.identifier, source=source, name=name),
+    )
+
+
+@customers.command()
+@click.argument("vendor_id")
+@source_option
+@pass_app
+def unmap(app: App, vendor_id: str, source: str | None) -> None:
+    """Remove a customer mapping: its usage is then listed as unmapped, never billed.
+
+    \b
+    Example:
+      psabill customers unmap 7d1f3c2e-acme
+    """
+    apply_edit(app, lambda d: edits.unmap_customer(d, vendor_id, source=source))
+
+
+@customers.command("verify")
+@json_option
+@pass_app
+def verify_customers(app: App, as_json: bool) -> None:
+    """Check every customer mapping against the PSA and report the broken ones.
+
+    Checks that each PSA company exists and is not deleted, and that each
+    mapped product finds exactly one active agreement (agreement type first,
+    then name). Exit 0 when all work, 1 when any is broken.
+
+    \b
+    Example:
+      psabill customers verify
+    """
+    cfg = app.loaded().config
+
+    async def job(client: PsaClient) -> list[verify.CustomerCheck]:
+        return await verify.verify_customers(client, cfg)
+
+    checks = on_psa(app, job)
+    broken = [c for c in checks if c.problems]
+    if as_json:
+        echo_json({"ok": not broken, "customers": [asdict(c) for c in checks]})
+    else:
+        for check in checks:
+            mark = "FAIL" if check.problems else "ok  "
+            click.echo(f"  {mark} {check.key} -> {check.psa_company}")
+            for problem in check.problems:
+                click.echo(f"       {problem}")
+        click.echo(
+            f"{len(broken)} of {len(checks)} customer mappings are broken"
+            if broken
+            else f"all {len(checks)} customer mappings work"
+        )
+    sys.exit(int(ExitCode.FAILURE if broken else ExitCode.OK))
+
+
+@customers.command()
+@click.argument("customer")
+@click.argument("mode", type=click.Choice(["global", "custom"]))
+@click.option(
+    "--schedule",
+    metavar="SPEC",
+    help='Custom: its own schedule, e.g. "monthly day=31 hour=7", "weekly weekday=monday", '
+    '"daily hour=6" or "cron 0 6 * * 1-5".',
+)
+@click.option("--emails", metavar="LIST", help='Custom: who gets its summary, "a@x.com, b@x.com".')
+@source_option
+@pass_app
+def settings(
+    app: App,
+    customer: str,
+    mode: str,
+    schedule: str | None,
+    emails: str | None,
+    source: str | None,
+) -> None:
+    """Give CUSTOMER the global settings, or custom ones (--schedule, --emails).
+
+    Switching to global drops the customer's own schedule, emails and
+    contracts, and says so.
+
+    \b
+    Example:
+      psabill customers settings 51234 custom --schedule "monthly day=31 hour=7"
+    """
+    table = edits.parse_schedule(schedule) if schedule is not None else None
+    addresses = None if emails is None else [e.strip() for e in emails.split(",") if e.strip()]
+    apply_edit(
+        app,
+        lambda d: edits.customer_settings(
+            d, customer, mode, source=source, schedule=table, emails=addresses
+        ),
+    )

@@ -1,0 +1,82 @@
+"""``psabill invoices list``: what the PSA invoiced, for a billing admin with view."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import click
+
+from psabill.approval import require_admin
+from psabill.cli.app import App, echo_json, pass_app
+from psabill.cli.editing import json_option, on_psa, print_table, text
+from psabill.invoices import companies_of, current_period, invoices_for, parse_period
+
+
+@click.group()
+def invoices() -> None:
+    """The PSA's invoices, for billing admins with view.
+
+    \b
+    Example:
+      psabill invoices list --period 2026-11 --as controller@northwind.example
+    """
+
+
+@invoices.command("list")
+@click.option("--customer", help="Only this customer (vendor id or source:id).")
+@click.option(
+    "--period", metavar="YYYY-MM", help="Billing month; default: this month (account zone)."
+)
+@click.option("--as", "as_admin", metavar="EMAIL", help="A billing admin with view.")
+@json_option
+@pass_app
+def list_invoices(
+    app: App, customer: str | None, period: str | None, as_admin: str | None, as_json: bool
+) -> None:
+    """List the PSA's invoices of the mapped customers' companies for one month.
+
+    When billing admins are configured, --as must name one with view
+    (psabill checks the list; it does not authenticate). Read-only.
+
+    \b
+    Example:
+      psabill invoices list --customer 51234 --period 2026-11 --as controller@northwind.example
+    """
+    cfg = app.loaded().config
+    if cfg.billing_admins or as_admin is not None:
+        require_admin(cfg, as_admin)
+    month = parse_period(period) if period else current_period(cfg, app.now())
+    identifiers = companies_of(cfg, customer)
+    found = on_psa(app, lambda client: invoices_for(client, identifiers, month))
+    total = sum((i.total for i in found), Decimal(0))
+    if as_json:
+        rows = [
+            {
+                "id": i.id,
+                "number": i.number,
+                "company": i.company_identifier,
+                "date": i.date.isoformat(),
+                "total": str(i.total),
+                "agreement_id": i.agreement_id,
+            }
+            for i in found
+        ]
+        echo_json({"period": month.name, "invoices": rows, "total": str(total)})
+        return
+    if not found:
+        click.echo(f"no invoices in {month.name} for {', '.join(identifiers) or 'no companies'}")
+        return
+    print_table(
+        ("Invoice", "Date", "Company", "Total", "Agreement"),
+        [
+            (
+                i.number,
+                i.date.isoformat(),
+                i.company_identifier,
+                text(i.total),
+                text(i.agreement_id),
+            )
+            for i in found
+        ],
+    )
+    click.echo(f"{len(found)} invoices in {month.name}, total {text(total)}")
