@@ -2,19 +2,25 @@
 
 The runner orchestrates; decisions live in ``psabill.core`` (schedule, plan,
 guards, outcome) and I/O in the adapters (sources, PSA client, ledger).
+
+With ``[approval] required`` a scheduled run stops after "plan": it records a
+``planned`` run holding the plan (see :mod:`psabill.approval`) and completes
+no period; a request with ``approves`` later applies exactly that plan and
+completes its periods.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from psabill import __version__
+from psabill import __version__, approval
 from psabill.apply import Applier, NullObserver, Observer
+from psabill.approval import PendingPlan, PlannedSlot
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config
 from psabill.core.guards import apply_guards
@@ -34,14 +40,17 @@ from psabill.plans import check_fingerprint
 from psabill.psa import PsaClient, RetryPolicy, open_client
 from psabill.snapshot import read_snapshot
 from psabill.sources import SourceResult, read_all
-from psabill.state import Ledger, RunLock, ensure_private_dir, ledger_path, lock_path
+from psabill.state import Ledger, Outcome, RunLock, ensure_private_dir, ledger_path, lock_path
 
-Trigger = Literal["scheduled", "manual"]
-ReportOutcome = RunOutcome | Literal["not_due", "dry_run"]
+Trigger = Literal["scheduled", "manual", "approval"]
+ReportOutcome = RunOutcome | Literal["not_due", "dry_run", "planned", "awaiting"]
+"""``planned``: stored for approval; ``awaiting``: an identical plan already awaits approval."""
 EXIT_CODES: Mapping[str, ExitCode] = {
     "success": ExitCode.OK,
     "not_due": ExitCode.OK,
     "dry_run": ExitCode.OK,
+    "planned": ExitCode.OK,
+    "awaiting": ExitCode.OK,
     "partial": ExitCode.PARTIAL,
     "failure": ExitCode.FAILURE,
     "guard": ExitCode.GUARD,
@@ -56,6 +65,8 @@ class SyncRequest:
     allow_drop: bool = False
     saved_plan: Plan | None = None
     acting_admin: str | None = None
+    approves: int | None = None
+    """Apply the plan of this planned run (trigger ``approval``)."""
 
 
 @dataclass
@@ -75,6 +86,8 @@ class SyncReport:
     repairs: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     fatal: str | None = None
+    pending_run: int | None = None
+    """The planned run awaiting approval (``planned``/``awaiting``), or the one approved."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -108,12 +121,20 @@ class Runner:
         lock = RunLock(lock_path(ensure_private_dir(self.state_dir)))
         with lock, Ledger.open(ledger_path(self.state_dir)) as ledger:
             ledger.recover_interrupted(at=now)
+            if request.approves is not None:
+                pending = approval.load_pending(ledger, request.approves, self.config.account.name)
+                report.pending_run = pending.run_id
+                self._run(ledger, replace(request, saved_plan=pending.plan), report, pending)
+                return report
             # Decide again under the lock: a run that just finished may have done it.
             last_in = last_completed_in(ledger)
             report.due = evaluate_targets(self.config, last_in, now, request.only)
             if request.trigger == "scheduled" and not any(i.due for i in report.due):
                 return report
-            self._run(ledger, request, report)
+            if request.trigger == "scheduled" and self.config.approval.required:
+                self._plan_for_approval(ledger, request, report)
+            else:
+                self._run(ledger, request, report)
         return report
 
     def _client(self) -> PsaClient:
@@ -129,36 +150,80 @@ class Runner:
             keys = [target.key for target in targets(self.config, request.only)]
         return tuple(key for key in keys if key != RUN_KEY)
 
-    def _run(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
-        slots = [item.slot for item in report.due if item.slot]
-        scheduled = request.trigger == "scheduled" and bool(slots)
-        report.run_id = ledger.start_run(
-            trigger=request.trigger,
-            started_at=report.now,
-            # Customers on their own schedules may be due for different slots at once.
-            slot_key=",".join(sorted({s.key for s in slots})) if scheduled else None,
-            period=",".join(sorted({s.period for s in slots})) if scheduled else None,
-            acting_admin=request.acting_admin,
-            version=__version__,
-        )
+    def _run(
+        self,
+        ledger: Ledger,
+        request: SyncRequest,
+        report: SyncReport,
+        approving: PendingPlan | None = None,
+    ) -> None:
+        slots = _due_slots(report) if request.trigger == "scheduled" else []
+        slots = list(approving.slots) if approving else slots
+        link = {approval.APPROVES: approving.run_id} if approving else {}
+        report.run_id = self._start(ledger, request, report, slots, link)
         report.outcome = "failure"
         try:
             asyncio.run(self._sync(ledger, request, report))
         except PsabillError as exc:
-            report.fatal = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+            report.fatal = _fatal(exc)
             report.outcome = "failure"
-        if scheduled and report.fatal is None:
-            self._complete(ledger, report)
+        if report.fatal is None:
+            self._complete(ledger, report, slots)
         ledger.finish_run(
             report.run_id,
             outcome=report.outcome,
             finished_at=self.clock(),
-            summary=summary_data(report),
+            summary=summary_data(report) | link,
         )
 
-    async def _plan_only(self, request: SyncRequest, report: SyncReport) -> None:
+    def _start(
+        self,
+        ledger: Ledger,
+        request: SyncRequest,
+        report: SyncReport,
+        slots: list[PlannedSlot],
+        summary: Mapping[str, object] | None = None,
+    ) -> int:
+        return ledger.start_run(
+            trigger=request.trigger,
+            started_at=report.now,
+            # Customers on their own schedules may be due for different slots at once.
+            slot_key=",".join(sorted({s.key for s in slots})) or None,
+            period=",".join(sorted({s.period for s in slots})) or None,
+            acting_admin=request.acting_admin,
+            version=__version__,
+            summary=summary or None,
+        )
+
+    def _plan_for_approval(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
+        """Store the plan for an admin to approve, unless the same plan already awaits one."""
+        slots = _due_slots(report)
+        account = self.config.account.name
+        try:
+            asyncio.run(self._plan_only(request, report, ledger))
+        except PsabillError as exc:
+            report.fatal, report.outcome = _fatal(exc), "failure"
+        assert report.plan is not None or report.fatal is not None
+        if report.plan is not None:
+            pending = approval.pending_for(ledger, slots, account)
+            if pending is not None and approval.same_plan(pending.plan, report.plan):
+                report.outcome, report.pending_run = "awaiting", pending.run_id
+                return
+            report.outcome = "planned"
+        report.run_id = self._start(ledger, request, report, slots)
+        summary = summary_data(report)
+        if report.plan is not None:
+            plan, scope = report.plan, report.scope
+            summary |= approval.planned_summary(plan, account=account, scope=scope, slots=slots)
+            report.pending_run = report.run_id
+        outcome: Outcome = "planned" if report.outcome == "planned" else "failure"
+        ledger.finish_run(report.run_id, outcome=outcome, finished_at=self.clock(), summary=summary)
+
+    async def _plan_only(
+        self, request: SyncRequest, report: SyncReport, ledger: Ledger | None = None
+    ) -> None:
         async with self._client() as client:
-            report.plan = await self._make_plan(client, request, report, None)
+            report.plan = await self._make_plan(client, request, report, ledger)
 
     async def _sync(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
         async with self._client() as client:
@@ -204,13 +269,10 @@ class Runner:
         max_drop = self.config.sync.max_drop
         return apply_guards(plan, snapshot, max_drop, allow_drop=request.allow_drop)
 
-    def _complete(self, ledger: Ledger, report: SyncReport) -> None:
-        """Record the period as done for each due customer whose lines all succeeded."""
-        for item in report.due:
-            slot = item.slot
-            if slot is None:
-                continue
-            key = item.target.key
+    def _complete(self, ledger: Ledger, report: SyncReport, slots: list[PlannedSlot]) -> None:
+        """Record the period as done for each customer whose lines all succeeded."""
+        for slot in slots:
+            key = slot.customer
             if key == RUN_KEY:
                 done = report.outcome == "success"
             else:
@@ -226,6 +288,18 @@ class Runner:
                 completed_at=self.clock(),
             )
             report.completed.append(key)
+
+
+def _due_slots(report: SyncReport) -> list[PlannedSlot]:
+    return [
+        PlannedSlot(item.target.key, item.slot.period, item.slot.key, item.slot.at)
+        for item in report.due
+        if item.slot is not None
+    ]
+
+
+def _fatal(exc: PsabillError) -> str:
+    return exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
 
 
 def _usage(results: list[SourceResult]) -> list[Usage]:

@@ -7,7 +7,6 @@ Exit codes (see README "Exit codes" and ``psabill.errors.ExitCode``):
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import click
 from psabill import __version__
 from psabill.cli.app import App, crash, fail
 from psabill.errors import PsabillError
+from psabill.logjson import configure_logging
 
 
 class PsabillGroup(click.Group):
@@ -56,9 +56,17 @@ def _verbosity(ctx: click.Context) -> int:
 )
 @click.option("-v", "--verbose", count=True, help="More output; -vv for debug logs.")
 @click.option("-q", "--quiet", count=True, help="Less output: errors only.")
+@click.option("--log-json", is_flag=True, help="Log to stderr as JSON lines (for log shippers).")
+@click.option("--no-color", is_flag=True, help="No colour or styles (also: NO_COLOR=1).")
 @click.pass_context
 def main(
-    ctx: click.Context, config_path: Path | None, state_dir: Path | None, verbose: int, quiet: int
+    ctx: click.Context,
+    config_path: Path | None,
+    state_dir: Path | None,
+    verbose: int,
+    quiet: int,
+    log_json: bool,
+    no_color: bool,
 ) -> None:
     """Sync vendor seat counts into your PSA's agreements, once per billing period.
 
@@ -71,27 +79,37 @@ def main(
       psabill history                     what earlier runs did
     """
     verbosity = verbose - quiet
-    logging.basicConfig(
-        level=logging.DEBUG
-        if verbosity > 1
-        else logging.INFO
-        if verbosity > 0
-        else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+    configure_logging(verbosity, json_lines=log_json)
+    ctx.obj = App(
+        config_option=config_path,
+        state_dir_option=state_dir,
+        verbosity=verbosity,
+        log_json=log_json,
+        no_color=no_color,
     )
-    ctx.obj = App(config_option=config_path, state_dir_option=state_dir, verbosity=verbosity)
 
 
 def _register() -> None:
+    from psabill.cli.admins_cmd import admins
+    from psabill.cli.approve_cmd import approve
     from psabill.cli.config_cmd import config
+    from psabill.cli.contracts_cmd import contracts
+    from psabill.cli.customers_cmd import customers
     from psabill.cli.demo_cmd import demo
     from psabill.cli.doctor_cmd import doctor
     from psabill.cli.history_cmd import history, report
+    from psabill.cli.invoices_cmd import invoices
+    from psabill.cli.notify_cmd import notify
+    from psabill.cli.products_cmd import products
     from psabill.cli.sandbox import sandbox
     from psabill.cli.schedule_cmd import due, schedule
     from psabill.cli.sync_cmd import plan, sync
+    from psabill.cli.units_cmd import units
 
-    commands = (demo, config, schedule, due, sync, plan, history, report, doctor, sandbox)
+    commands = (
+        demo, config, schedule, due, sync, plan, approve, history, report,
+        products, customers, contracts, admins, invoices, doctor, notify, units, sandbox,
+    )  # fmt: skip
     for command in commands:
         main.add_command(command)
 

@@ -35,6 +35,8 @@ class App:
     config_option: Path | None
     state_dir_option: Path | None
     verbosity: int
+    log_json: bool = False
+    no_color: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     _loaded: LoadedConfig | None = None
 
@@ -70,29 +72,62 @@ def parse_instant(text: str, what: str) -> datetime:
 
 
 pass_app = click.make_pass_decorator(App)
+JSON_VERSION = 1
+"""Version of every ``--json`` document; fields are only added within a version."""
+
+
+def current_app() -> App | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_object(App) if ctx else None
 
 
 def stdout_console() -> Console:
-    """Rich console for tables; plain when not a terminal or when NO_COLOR is set.
+    """Rich console for tables; plain when not a terminal, with NO_COLOR or --no-color.
 
-    Off a terminal (cron mail, CI logs) lines are not wrapped at 80 columns.
+    "Plain" means no escape codes at all, bold included. Off a terminal (cron
+    mail, CI logs) lines are not wrapped at 80 columns.
     """
+    app = current_app()
+    plain = bool(os.environ.get("NO_COLOR")) or (app is not None and app.no_color)
     width = None if sys.stdout.isatty() else 200
-    return Console(no_color="NO_COLOR" in os.environ, highlight=False, width=width)
+    return Console(
+        color_system=None if plain else "auto", no_color=plain, highlight=False, width=width
+    )
 
 
 def echo_json(data: Any) -> None:
+    """Print one JSON document; dicts get a versioned ``schema`` named after the command.
+
+    ``psabill history --json`` carries ``"schema": "psabill.history/1"``; a
+    document that names its own schema keeps it. ``config show`` prints the
+    effective config itself, so it carries none.
+    """
+    if isinstance(data, dict) and "schema" not in data:
+        path = click.get_current_context(silent=True)
+        name = path.command_path.split(" ", 1)[-1].replace(" ", "-") if path else ""
+        if name and name != "config-show":
+            data = {"schema": f"psabill.{name}/{JSON_VERSION}", **data}
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    app = current_app()
+    if app is not None and app.log_json:
+        log.warning(message)
+    else:
+        click.echo(f"warning: {message}", err=True)
 
 
 def fail(error: PsabillError, verbosity: int) -> NoReturn:
     """Print ``error`` for a person and exit with its documented code."""
     from psabill.errors import ConfigError
 
+    app = current_app()
+    if app is not None and app.log_json:
+        problems = error.problems if isinstance(error, ConfigError) else [error.message]
+        extra = {"hint": error.hint, "problems": problems, "exit_code": int(error.exit_code)}
+        log.error(error.message, extra=extra, exc_info=error if verbosity > 0 else None)
+        sys.exit(int(error.exit_code))
     if isinstance(error, ConfigError) and error.problems != [error.message]:
         for problem in error.problems:
             click.echo(problem, err=True)
@@ -106,6 +141,11 @@ def fail(error: PsabillError, verbosity: int) -> NoReturn:
 
 def crash(exc: BaseException, verbosity: int) -> NoReturn:
     """An unexpected exception is a psabill bug: say so, show the traceback with -v."""
+    app = current_app()
+    if app is not None and app.log_json:
+        exc_info = exc if verbosity > 0 else None
+        log.error("internal error: %s: %s", type(exc).__name__, exc, exc_info=exc_info)
+        sys.exit(int(ExitCode.FAILURE))
     click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
     if verbosity > 0:
         traceback.print_exception(exc, file=sys.stderr)

@@ -15,6 +15,7 @@ from psabill.core.planfile import plan_to_data
 from psabill.runner import SyncReport
 
 JSON_SCHEMA = "psabill.sync/1"
+_PLAN_ONLY = ("dry_run", "planned", "awaiting")
 
 
 def qty(value: Decimal | None) -> str:
@@ -95,7 +96,7 @@ def echo_extras(report: SyncReport) -> None:
 
 def print_report(report: SyncReport) -> None:
     if report.plan is not None:
-        results = report.results if report.outcome != "dry_run" else None
+        results = report.results if report.outcome not in _PLAN_ONLY else None
         if report.plan.lines:
             stdout_console().print(plan_table(report.plan, results))
     echo_extras(report)
@@ -110,6 +111,13 @@ def headline(report: SyncReport) -> str:
     counts = counts_text(report.plan) if report.plan else "no plan"
     if report.outcome == "dry_run":
         return f"dry run: {counts}; nothing was written"
+    if report.outcome in ("planned", "awaiting"):
+        run = report.pending_run
+        what = "planned" if report.outcome == "planned" else "the same plan still awaits approval"
+        return (
+            f"run {run}: {what} - {counts}; nothing was written; an admin with pay approves "
+            f"it with `psabill approve {run} --as EMAIL`"
+        )
     failed = sum(1 for r in report.results if r.status == "failed")
     confirmed = sum(1 for r in report.results if r.status == "confirmed")
     tail = f"; {len(report.completed)} customers' periods completed" if report.completed else ""
@@ -137,6 +145,7 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "repairs": report.repairs,
         "completed": report.completed,
         "fatal": report.fatal,
+        "pending_run": report.pending_run,
         "plan": None,
         "results": [
             {

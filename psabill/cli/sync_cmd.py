@@ -9,11 +9,14 @@ from pathlib import Path
 
 import click
 
+from psabill.approval import require_admin
 from psabill.cli.app import App, echo_json, pass_app, warn
 from psabill.cli.progress import observer_for
 from psabill.cli.render import print_report, report_json
+from psabill.config.models import Config
+from psabill.errors import PsabillError, UsageError
 from psabill.monitor import ping
-from psabill.notify import after_run
+from psabill.notify import after_run, retry_pending
 from psabill.plans import load_plan, save_plan
 from psabill.runner import Runner, SyncReport, SyncRequest
 
@@ -46,6 +49,13 @@ def _who() -> str:
     help="Apply this saved plan, only if the PSA still matches it.",
 )
 @click.option("--allow-drop", is_flag=True, help="Let lines through that trip a drop guard.")
+@click.option(
+    "--as",
+    "as_admin",
+    metavar="EMAIL",
+    help="Billing admin with pay pushing this run by hand; recorded in the ledger. "
+    "Required for a push by hand when [approval] required = true.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for CI).")
 @pass_app
 def sync(
@@ -55,6 +65,7 @@ def sync(
     dry_run: bool,
     plan_file: Path | None,
     allow_drop: bool,
+    as_admin: str | None,
     as_json: bool,
 ) -> None:
     """Sync usage into the PSA for every customer that is due.
@@ -63,18 +74,22 @@ def sync(
     systemd timer; it exits 0 quietly when nothing is due). --now syncs every
     customer (or --customer) immediately; a manual run never uses up a
     scheduled slot, and since quantities are absolute, the scheduled run then
-    changes nothing. Exit codes: 0 ok or not due, 1 failure, 3 partial,
-    4 guard refused, 75 locked, 78 config.
+    changes nothing. With [approval] required = true a scheduled run only
+    stores its plan for `psabill approve`, and a push by hand needs --as EMAIL
+    (a billing admin with pay). Exit codes: 0 ok, not due or planned,
+    1 failure, 2 usage, 3 partial, 4 guard refused, 75 locked, 78 config.
 
     \b
     Examples:
       psabill sync                          # from cron: runs only when due
       psabill sync --now --dry-run          # what would change right now
       psabill sync --now --customer 51234   # one customer, by hand
+      psabill sync --now --as controller@northwind.example
       psabill plan --out plan.json && psabill sync --plan plan.json
     """
     manual = run_now or customer is not None or plan_file is not None
     cfg = app.loaded().config
+    admin = _acting_admin(cfg, as_admin, manual=manual, dry_run=dry_run)
     saved = load_plan(plan_file, account=cfg.account.name) if plan_file else None
     request = SyncRequest(
         trigger="manual" if manual else "scheduled",
@@ -82,19 +97,45 @@ def sync(
         dry_run=dry_run,
         allow_drop=allow_drop,
         saved_plan=saved,
-        acting_admin=_who() if manual else None,
+        acting_admin=admin or (_who() if manual else None),
     )
     loaded = app.loaded()
     if not dry_run:
         _ping(app, "start")
-    report = _runner(app, progress=not as_json).sync(request)
-    if report.outcome not in ("not_due", "dry_run"):
-        for line in after_run(loaded, app.state_dir(), report, app.now()):
-            click.echo(line, err=as_json)
+    try:
+        report = _runner(app, progress=not as_json).sync(request)
+    except PsabillError:  # locked, unreadable ledger, ...: monitoring must hear about it
+        if not dry_run:
+            _ping(app, "fail")
+        raise
+    if report.outcome == "not_due":
+        # Hourly heartbeats also resend summaries an SMTP outage left in the outbox.
+        lines = retry_pending(loaded, app.state_dir(), app.now())
+    elif report.outcome not in ("dry_run", "awaiting"):
+        lines = after_run(loaded, app.state_dir(), report, app.now())
+    else:
+        lines = []
+    for line in lines:
+        click.echo(line, err=as_json)
     if not dry_run:
         # Every invocation finishes its ping, "not due" included: the hourly heartbeat.
-        _ping(app, "success" if report.outcome in ("success", "not_due") else "fail")
+        # A plan stored for approval (or still awaiting it) is a healthy run too.
+        healthy = ("success", "not_due", "planned", "awaiting")
+        _ping(app, "success" if report.outcome in healthy else "fail")
     _finish(app, report, as_json)
+
+
+def _acting_admin(cfg: Config, email: str | None, *, manual: bool, dry_run: bool) -> str | None:
+    """The admin pushing by hand (checked), or None; refuses a push approval requires."""
+    if email is not None and not manual:
+        raise UsageError("--as is for a push by hand: add --now (or --customer / --plan)")
+    if email is None and manual and not dry_run and cfg.approval.required:
+        raise UsageError(
+            "approval is required ([approval] required = true): a push by hand needs "
+            "--as EMAIL of a billing admin with pay_invoices",
+            hint="or approve a planned run with `psabill approve RUN_ID --as EMAIL`",
+        )
+    return require_admin(cfg, email, pay=True).email if email is not None else None
 
 
 def _ping(app: App, state: str) -> None:

@@ -22,7 +22,13 @@ def cross_check(config: Config) -> list[Problem]:
         *_unique_customers(config),
         *_contract_products(config),
         *_unique_admins(config),
+        *_notify_folder(config),
     ]
+
+
+def _notify_folder(config: Config) -> Iterator[Problem]:
+    if config.notify.transport == "folder" and config.notify.folder is None:
+        yield ("notify", "transport"), 'transport = "folder" needs `folder`, e.g. folder = "mail"'
 
 
 def _unique_sources(config: Config) -> Iterator[Problem]:

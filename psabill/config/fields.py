@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -100,13 +100,16 @@ def parse_share(value: Any) -> Decimal:
     """A share of a total: ``0.5`` or ``"50%"``; must be within 0..1."""
     if isinstance(value, bool):
         raise ValueError('must be a share like 0.5 or "50%"')
-    if isinstance(value, str) and value.strip().endswith("%"):
-        share = Decimal(value.strip()[:-1]) / 100
-    elif isinstance(value, int | float | str):
-        share = Decimal(str(value))
-    else:
-        raise ValueError('must be a share like 0.5 or "50%"')
-    if not Decimal(0) <= share <= Decimal(1):
+    try:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            share = Decimal(value.strip()[:-1]) / 100
+        elif isinstance(value, int | float | str):
+            share = Decimal(str(value))
+        else:
+            raise ValueError('must be a share like 0.5 or "50%"')
+    except InvalidOperation:  # "abc%": decimal's error is not a ValueError
+        raise ValueError(f'must be a share like 0.5 or "50%", got {value!r}') from None
+    if not share.is_finite() or not Decimal(0) <= share <= Decimal(1):
         raise ValueError("must be between 0 and 1 (0% and 100%)")
     return share
 

@@ -20,11 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from psabill.config.checks import Problem, cross_check
 from psabill.config.locate import PathKey, dotted, key_lines, line_of
+from psabill.config.merge import Which, merge
 from psabill.config.models import Config
 from psabill.config.secrets import resolve_references
 from psabill.errors import ConfigError
 
 CONFIG_NAME = "psabill.toml"
+MAPPINGS_NAME = "mappings.toml"
 SECRET_PATHS: tuple[PathKey, ...] = (
     ("psa", "public_key"),
     ("psa", "private_key"),
@@ -34,6 +36,7 @@ SECRET_PATHS: tuple[PathKey, ...] = (
 PUBLIC_SANDBOX_KEYS = frozenset({"sandbox-public", "sandbox-private"})
 _TOML_POS = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 _SOURCE_KINDS = ("csv", "json", "command", "http")
+Located = tuple[Which, PathKey, str]
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,12 @@ class LoadedConfig:
     def base_dir(self) -> Path:
         """Relative paths in the config are relative to this directory."""
         return self.path.parent
+
+    @property
+    def mappings_path(self) -> Path:
+        """The managed mappings file (``mappings_file``); it may not exist yet."""
+        file = self.config.mappings_file.expanduser()
+        return file if file.is_absolute() else self.base_dir / file
 
 
 def find_config(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path:
@@ -71,14 +80,46 @@ def find_config(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Pat
 
 
 def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
-    """Read and validate ``path``; raise ConfigError listing every problem."""
+    """Read and validate ``path`` merged with its mappings file; raise ConfigError listing
+    every problem, each at the ``FILE:LINE`` of the file it is in."""
     text = _read_text(path)
+    managed = managed_path(path, _parse(path, text))
+    readable = managed.is_file() and not _same_file(path, managed)
+    managed_text = _read_text(managed) if readable else None
+    return load_texts(path, text, env, managed_text=managed_text)
+
+
+def managed_path(path: Path, raw: Mapping[str, Any]) -> Path:
+    """Where the managed mappings file of the config at ``path`` lives (it may not exist)."""
+    name = raw.get("mappings_file")
+    if not isinstance(name, str) or not name.strip():
+        name = MAPPINGS_NAME  # a wrong type is reported by the schema
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_syntax_problem(path, exc)) from None
-    lines = key_lines(text)
-    resolved, resolution = resolve_references(raw, env, path.parent)
+        file = Path(name).expanduser()
+    except RuntimeError:  # "~someone/..." naming an unknown user: no such file, then
+        file = Path(name)
+    return file if file.is_absolute() else path.parent / file
+
+
+def load_texts(
+    path: Path, text: str, env: Mapping[str, str], *, managed_text: str | None
+) -> LoadedConfig:
+    """Validate the config ``text`` (of ``path``) merged with ``managed_text``, the contents
+    of its mappings file (None: there is none). Edits use this to check a change before
+    writing it."""
+    raw = _parse(path, text)
+    managed = managed_path(path, raw)
+    if _same_file(path, managed):
+        managed_text = None
+    merged = merge(raw, _parse_managed(managed, managed_text))
+    files: dict[Which, tuple[Path, dict[PathKey, int]]] = {
+        "config": (path, key_lines(text)),
+        "managed": (managed, key_lines(managed_text or "")),
+    }
+    located: list[Located] = [("managed", loc, message) for loc, message in merged.problems]
+    if _same_file(path, managed):
+        located.append(("config", ("mappings_file",), "must name a file other than this one"))
+    resolved, resolution = resolve_references(merged.raw, env, path.parent)
     problems: list[Problem] = list(resolution.problems)
     config: Config | None = None
     try:
@@ -87,13 +128,46 @@ def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
         problems.extend(_schema_problems(exc, raw))
     if config is not None:
         problems.extend(cross_check(config))
-    if problems or config is None:
-        rendered = _render(path, lines, problems)
+    located += [(*merged.locate(loc), message) for loc, message in problems]
+    if located or config is None:
+        rendered = _render(files, located)
         count = len(rendered)
         summary = f"{path}: {count} problem{'s' if count != 1 else ''} in the configuration"
-        raise ConfigError(summary, problems=rendered)
+        in_managed = any(which == "managed" for which, _, _ in located)
+        hint = _managed_hint(managed) if in_managed else None
+        raise ConfigError(summary, problems=rendered, hint=hint)
     warnings = _literal_secret_warnings(path, raw, resolution.indirect)
     return LoadedConfig(config=config, path=path, warnings=tuple(warnings))
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_syntax_problem(path, exc)) from None
+
+
+def _parse_managed(path: Path, text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        return _parse(path, text)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, hint=_managed_hint(path)) from None
+
+
+def _managed_hint(path: Path) -> str:
+    return (
+        f"{path.name} is written by `psabill products|customers|contracts|admins`; "
+        f"fix it with those commands, or restore {path.name}.bak"
+    )
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return False
 
 
 def _read_text(path: Path) -> str:
@@ -186,14 +260,25 @@ def _describe(value: Any) -> str:
     return repr(value) if isinstance(value, str | int | float | bool) else type(value).__name__
 
 
-def _render(path: Path, lines: dict[PathKey, int], problems: list[Problem]) -> list[str]:
-    located = [(line_of(lines, loc), loc, message) for loc, message in problems]
-    located.sort(key=lambda item: (item[0] or 0, dotted(item[1])))
+def _render(
+    files: Mapping[Which, tuple[Path, dict[PathKey, int]]], problems: list[Located]
+) -> list[str]:
+    """``FILE:LINE: key: message`` lines, the config file's first, each file by line."""
+    located = []
+    for which, loc, message in problems:
+        path, lines = files[which]
+        located.append((which != "config", line_of(lines, loc) or 0, dotted(loc), path, message))
+    located.sort(key=lambda item: item[:3])
     rendered = []
-    for line, loc, message in located:
+    for _, line, key, path, message in located:
         where = f"{path}:{line}" if line else str(path)
-        rendered.append(f"{where}: {dotted(loc)}: {message}")
+        rendered.append(f"{where}: {_one_line(key)}: {_one_line(message)}")
     return list(dict.fromkeys(rendered))
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped: one problem, one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _literal_secret_warnings(path: Path, raw: Any, indirect: set[PathKey]) -> list[str]:

@@ -11,6 +11,7 @@ strings and arrays; keys inside inline tables map to the line of the table.
 from __future__ import annotations
 
 import re
+import tomllib
 
 PathKey = tuple[str | int, ...]
 
@@ -27,10 +28,20 @@ def _split_key(dotted: str) -> list[str]:
     parts = []
     for match in _PART.finditer(dotted):
         text = match.group(0)
-        if text[0] in "\"'":
+        if text[0] == '"':
+            text = _unescape(text)
+        elif text[0] == "'":
             text = text[1:-1]
         parts.append(text)
     return parts
+
+
+def _unescape(quoted: str) -> str:
+    """The key a basic string spells: ``"\\u00e9"`` is ``é``, as tomllib reads it."""
+    try:
+        return str(tomllib.loads(f"k = {quoted}")["k"])
+    except tomllib.TOMLDecodeError:
+        return quoted[1:-1]
 
 
 def _opens_multiline(value: str) -> str | None:
@@ -64,7 +75,8 @@ def key_lines(text: str) -> dict[PathKey, int]:
     array_counts: dict[PathKey, int] = {}
     table: PathKey = ()
     closing: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a TOML line; str.splitlines() would also split at U+0085, U+2028, ...
+    for number, line in enumerate(text.split("\n"), start=1):
         if closing is not None:
             if closing in line:
                 closing = None
@@ -79,14 +91,20 @@ def key_lines(text: str) -> dict[PathKey, int]:
                 table = (*base, index)
             else:
                 table = _resolve(keys, array_counts)
-            lines.setdefault(table, number)
+            _define(lines, table, number)
             continue
         assign = _ASSIGN.match(line)
         if assign:
             path = (*table, *_split_key(assign.group(1)))
-            lines.setdefault(path, number)
+            _define(lines, path, number)
             closing = _opens_multiline(assign.group(2).strip())
     return lines
+
+
+def _define(lines: dict[PathKey, int], path: PathKey, number: int) -> None:
+    """Record ``path`` and the tables it implicitly defines (``[a.b]`` defines ``a``)."""
+    for end in range(1, len(path) + 1):
+        lines.setdefault(path[:end], number)
 
 
 def _resolve(keys: list[str], array_counts: dict[PathKey, int]) -> PathKey:

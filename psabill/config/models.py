@@ -6,6 +6,7 @@ an error with a line number rather than a silently ignored setting.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from ipaddress import ip_address
@@ -22,6 +23,7 @@ from psabill.config.sources import Source
 from psabill.core.schedule import Rule, validate_cron
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
+_CODEBASE = re.compile(r"[A-Za-z0-9_.\-]+/")  # as psabill.psa.cw_urls reads it
 Outcome = Literal["success", "partial", "failure"]
 
 
@@ -167,12 +169,28 @@ class Psa(BaseModel):
             raise ValueError(f'{kind} is planned but not supported yet; use kind = "connectwise"')
         return kind
 
+    @field_validator("codebase")
+    @classmethod
+    def _one_path_part(cls, codebase: str | None) -> str | None:
+        if codebase is not None and not _CODEBASE.fullmatch(codebase.strip().strip("/") + "/"):
+            raise ValueError(
+                f'codebase must look like "v2025_1/" (or be left unset), got {codebase!r}'
+            )
+        return codebase
+
     @field_validator("site")
     @classmethod
     def _https_unless_loopback(cls, site: str) -> str:
-        parts = urlsplit(site if "://" in site else f"https://{site}")
+        text = site.strip()  # as psabill.psa.cw_urls.parse_site reads it
+        parts = urlsplit(text if "://" in text else f"https://{text}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"site must be a host name or an http(s) URL, got {site!r}")
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked
+        except ValueError:
+            raise ValueError(
+                f"site has a port that is not a number from 0 to 65535: {site!r}"
+            ) from None
         if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ValueError("site must use https:// (plain http is only allowed for loopback)")
         return site
@@ -286,6 +304,11 @@ class Config(BaseModel):
     billing_admins: tuple[BillingAdmin, ...] = Field((), description="Billing admins.")
     approval: Approval = Field(default_factory=Approval, description="Approval before push.")
     monitoring: Monitoring = Field(default_factory=Monitoring, description="Monitoring pings.")
+    mappings_file: Path = Field(
+        Path("mappings.toml"),
+        description="File the `psabill products|customers|contracts|admins` commands write "
+        "(relative: to this file); merged over this file's entries, which are never rewritten.",
+    )
 
 
 def is_loopback(host: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli_w
 
@@ -14,6 +15,10 @@ MASK = "********"
 def effective(config: Config) -> dict[str, Any]:
     """The config as plain data with every secret replaced by a mask and unset keys dropped."""
     data: dict[str, Any] = _mask(config.model_dump(mode="json", exclude_none=True))
+    ping = data.get("monitoring", {}).get("ping_url")
+    if ping:  # the path of a healthchecks URL is its secret
+        parts = urlsplit(ping)
+        data["monitoring"]["ping_url"] = f"{parts.scheme}://{parts.netloc}/{MASK}"
     return data
 
 

@@ -57,12 +57,16 @@ def _walk(value: Any, env: Mapping[str, str], base: Path, path: PathKey, out: Re
 
 
 def _read_secret_file(name: str, base: Path, path: PathKey, out: Resolution) -> str:
-    file = Path(name).expanduser()
+    try:
+        file = Path(name).expanduser()
+    except RuntimeError:  # "~someone/..." naming an unknown user
+        out.problems.append((path, f"cannot read secret file {name}: unknown home directory"))
+        return ""
     if not file.is_absolute():
         file = base / file
     try:
         return file.read_text(encoding="utf-8").rstrip("\r\n")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the name
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         out.problems.append((path, f"cannot read secret file {file}: {reason}"))
         return ""

@@ -109,9 +109,9 @@ class Row:
             return None
         try:
             moment = datetime.fromisoformat(text)
-        except ValueError:
+            return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
+        except (ValueError, OverflowError):  # OverflowError: before year 1 or after 9999 in UTC
             raise Malformed(f"{self.where}: field {key!r} is not a date-time: {text!r}") from None
-        return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
 
     def day(self, key: str) -> date:
         self._get(key, True)

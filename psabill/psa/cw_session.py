@@ -192,11 +192,17 @@ class CwSession:
         params = _list_params(size, fields, order_by, conditions)
         found: list[Any] = []
         next_url: str | None = None
+        previous = b""
         for page in range(1, 1_000_000):
             response = await self._page(endpoint, params, page, next_url)
             batch = self.decode(response, f"GET {endpoint}")
             if not isinstance(batch, list):
                 raise unexpected(f"GET {endpoint}", "expected a list")
+            if batch and response.content == previous:
+                # A proxy or cache that drops the query string would have us page forever.
+                problem = f"page {page} repeats page {page - 1}; the server ignores paging"
+                raise unexpected(f"GET {endpoint}", problem)
+            previous = response.content
             found.extend(batch)
             if (limit is not None and len(found) >= limit) or len(batch) < size:
                 break

@@ -98,6 +98,8 @@ def _start(
         ) from None
     except OSError as exc:
         raise SourceError(f'{label}: cannot run "{program}": {exc.strerror or exc}') from None
+    except ValueError as exc:  # a NUL character in argv
+        raise SourceError(f"{label}: cannot run {program!r}: {exc}") from None
 
 
 def _copy(process: subprocess.Popen[bytes], output: IO[bytes], label: str) -> None:

@@ -12,6 +12,9 @@ honour them (``HTTPS_PROXY``, ``NO_PROXY``, ``SSL_CERT_FILE``) as curl would.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
@@ -21,6 +24,7 @@ from psabill.config.models import is_loopback
 from psabill.config.sources import HttpSource
 from psabill.errors import SourceError
 
+_HTTP_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.proxy")
 MAX_BODY = 64 * 1024 * 1024
 """A usage document larger than this is taken as a wrong endpoint, not read into memory."""
 
@@ -28,7 +32,10 @@ MAX_BODY = 64 * 1024 * 1024
 def fetch(source: HttpSource) -> tuple[bytes, str]:
     """GET the source URL; return the body and its Content-Type. Failures raise SourceError."""
     label = f"http {source.name}"
-    parts = urlsplit(source.url)
+    try:
+        parts = urlsplit(source.url)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+        raise SourceError(f"{label}: the url is not valid: {exc}") from None
     shown = display_url(parts)
     loopback = is_loopback(parts.hostname or "")
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
@@ -41,7 +48,8 @@ def fetch(source: HttpSource) -> tuple[bytes, str]:
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        return _get(source, headers, shown, label, trust_env=not loopback)
+        with _scrubbed_logs({token: "***", source.url: shown, str(httpx.URL(source.url)): shown}):
+            return _get(source, headers, shown, label, trust_env=not loopback)
     except SourceError as exc:
         raise SourceError(_scrub(exc.message, token), hint=exc.hint) from None
     except httpx.TimeoutException:
@@ -114,6 +122,40 @@ def display_url(parts: SplitResult) -> str:
         port = ""
     scheme = f"{parts.scheme}://" if parts.scheme else ""
     return f"{scheme}{host}{port}{parts.path}"
+
+
+class _ScrubRecords(logging.Filter):
+    """Rewrites log records that hold a secret: httpx logs each request's full URL (query
+    included) at INFO, httpcore raw response headers at DEBUG, where a server may echo the token."""
+
+    def __init__(self, replacements: dict[str, str]) -> None:
+        super().__init__()
+        self._pairs = sorted(
+            ((k, v) for k, v in replacements.items() if k), key=lambda p: -len(p[0])
+        )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = message
+        for secret, shown in self._pairs:
+            cleaned = cleaned.replace(secret, shown)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+@contextmanager
+def _scrubbed_logs(replacements: dict[str, str]) -> Iterator[None]:
+    # A logger's filters see only its own records, not its children's: name each one.
+    loggers = [logging.getLogger(name) for name in _HTTP_LOGGERS]
+    scrub = _ScrubRecords(replacements)
+    for logger in loggers:
+        logger.addFilter(scrub)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(scrub)
 
 
 def _scrub(text: str, token: str) -> str:

@@ -42,9 +42,19 @@ def read_source(
     start there. ``env`` is the environment a command runs with. Quantities may
     be fractional only for SKUs in ``decimal_skus``. Raises SourceError.
     """
-    records = collect(source, _rows(source, base_dir, env), decimal_skus)
+    try:
+        records = collect(source, _rows(source, base_dir, env), decimal_skus)
+    except SourceError as exc:
+        if exc.message.isprintable():
+            raise
+        # A value echoed from the export may hold a line break: one error stays one line.
+        raise SourceError(_one_line(exc.message), hint=exc.hint) from None
     log.debug("source %s: %d records", source.name, len(records))
     return records
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def read_all(
@@ -127,7 +137,12 @@ def _read_bytes(path: Path, base_dir: Path) -> bytes:
 
 
 def _resolve(path: Path, base_dir: Path) -> Path:
-    path = path.expanduser()
+    if "\x00" in str(path):  # open() would raise ValueError
+        raise SourceError(f"{str(path)!r}: a file name cannot contain a NUL character")
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # "~someone/..." naming an unknown user
+        raise SourceError(f"{path}: no such file (unknown home directory)") from None
     return path if path.is_absolute() else base_dir / path
 
 

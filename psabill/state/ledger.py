@@ -35,6 +35,7 @@ from psabill.state.db import (
 from psabill.state.migrations import migrate
 from psabill.state.outbox import LedgerOutbox
 from psabill.state.paths import ensure_private_dir
+from psabill.state.queries import LedgerQueries
 from psabill.state.records import (
     LINE_TRANSITIONS,
     OUTCOMES,
@@ -57,11 +58,12 @@ def ledger_path(state_dir: Path) -> Path:
     return state_dir / LEDGER_FILENAME
 
 
-class Ledger(LedgerOutbox):
+class Ledger(LedgerOutbox, LedgerQueries):
     """An open ledger. Use :meth:`open`; close it (or use ``with``) when done.
 
     The outbox methods (``outbox_add``, ``outbox_pending``, ``outbox_mark_sent``,
-    ``outbox_mark_failed``) live in :class:`~psabill.state.outbox.LedgerOutbox`.
+    ``outbox_mark_failed``) live in :class:`~psabill.state.outbox.LedgerOutbox`;
+    ``runs_where`` and ``last_synced_totals`` in :class:`~psabill.state.queries.LedgerQueries`.
     """
 
     @classmethod
@@ -96,15 +98,22 @@ class Ledger(LedgerOutbox):
         acting_admin: str | None = None,
         dry_run: bool = False,
         version: str = "",
+        summary: Mapping[str, object] | None = None,
     ) -> int:
-        """Record a new ``running`` run for this process (pid and hostname); return its id."""
+        """Record a new ``running`` run for this process (pid and hostname); return its id.
+
+        ``summary`` is stored at once (``finish_run`` replaces it), so what a run is
+        for - say the planned run an approval applies - survives an interrupted run.
+        """
         check_choice("trigger", trigger, TRIGGERS)
         values = (trigger, slot_key, period, encode_time(started_at), acting_admin, int(dry_run))
+        summary_json = None if summary is None else encode_json(summary)
         with self._write("record the start of a run") as conn:
             cursor = conn.execute(
                 "INSERT INTO runs (trigger, slot_key, period, started_at, outcome, acting_admin,"
-                " dry_run, pid, hostname, version) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
-                (*values, os.getpid(), socket.gethostname(), version),
+                " dry_run, pid, hostname, version, summary_json)"
+                " VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)",
+                (*values, os.getpid(), socket.gethostname(), version, summary_json),
             )
             return row_id(cursor)
 

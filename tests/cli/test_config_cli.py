@@ -91,3 +91,11 @@ def test_show_masks_every_secret(write_config) -> None:
     assert data["psa"]["private_key"] == "********"
     assert data["schedule"]["catch_up"] == "3d"
     assert data["account"]["timezone"] == "America/New_York"
+
+
+def test_show_masks_the_ping_url_path(write_config) -> None:
+    extra = '\n[monitoring]\nping_url = "https://hc-ping.example/5ecret-uuid"\n'
+    result = run("--config", str(write_config(MINIMAL + extra)), "config", "show")
+    assert result.exit_code == 0, result.output
+    assert "5ecret-uuid" not in result.output
+    assert "https://hc-ping.example/********" in result.output

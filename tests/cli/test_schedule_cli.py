@@ -174,3 +174,13 @@ def test_history_and_report(setup) -> None:
     missing = run(config, state, "report", "999")
     assert missing.exit_code == 2
     assert "no run 999" in missing.output
+
+
+def test_json_documents_name_their_schema(setup) -> None:
+    config, state = setup
+    history = json.loads(run(config, state, "history", "--json").stdout)
+    assert history["schema"] == "psabill.history/1"
+    due = json.loads(run(config, state, "due", "--json", now="2026-12-01T12:00Z").stdout)
+    assert due["schema"] == "psabill.due/1"
+    shown = json.loads(run(config, state, "config", "show", "--json").stdout)
+    assert "schema" not in shown

@@ -20,7 +20,7 @@ def test_doctor_names_the_missing_role(world: World) -> None:
     world.sandbox.faults.add(http_error(403, method="POST", path="/additions$"))
     result = world.psabill("doctor", "--json")
     assert result.exit_code == 1
-    checks = {c["name"]: c for c in json.loads(result.output)["checks"]}
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["add additions"]["ok"] is False
     assert "Agreement" in (checks["add additions"]["hint"] or checks["add additions"]["detail"])
     assert checks["read companies"]["ok"] is True

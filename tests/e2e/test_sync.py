@@ -45,7 +45,7 @@ def test_manual_sync_reaches_the_exact_state_and_rerun_changes_nothing(world: Wo
     before = world.sandbox.store.dump()
     second = world.psabill("sync", "--now", "--json")
     assert second.exit_code == 0
-    data = json.loads(second.output)
+    data = json.loads(second.stdout)
     assert data["schema"] == "psabill.sync/1"
     assert {line["action"] for line in data["plan"]["lines"]} == {"unchanged"}
     assert world.sandbox.store.dump()["additions"] == before["additions"]
