@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from ipaddress import ip_address
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -130,3 +131,12 @@ EmailList = Annotated[
 ]
 Email = Annotated[str, BeforeValidator(lambda v: check_email(v) if isinstance(v, str) else v)]
 Share = Annotated[Decimal, BeforeValidator(parse_share), PlainSerializer(str, return_type=str)]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -137,7 +137,19 @@ def load_texts(
         hint = _managed_hint(managed) if in_managed else None
         raise ConfigError(summary, problems=rendered, hint=hint)
     warnings = _literal_secret_warnings(path, raw, resolution.indirect)
+    config = _anchor_paths(config, path.parent)
     return LoadedConfig(config=config, path=path, warnings=tuple(warnings))
+
+
+def _anchor_paths(config: Config, base: Path) -> Config:
+    """CA bundles given relative to the config file, wherever psabill is started from."""
+    updates: dict[str, object] = {}
+    for name in ("psa", "smtp"):
+        section = getattr(config, name)
+        bundle = section.ca_bundle
+        if bundle is not None and not bundle.expanduser().is_absolute():
+            updates[name] = section.model_copy(update={"ca_bundle": base / bundle})
+    return config.model_copy(update=updates) if updates else config
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
@@ -183,7 +195,7 @@ def _read_text(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}:{line}: the file is not valid UTF-8") from None
+        raise ConfigError(f"{path}:{line}: encoding: the file is not valid UTF-8") from None
 
 
 def _syntax_problem(path: Path, exc: tomllib.TOMLDecodeError) -> str:

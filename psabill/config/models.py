@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from decimal import Decimal
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from psabill.config.fields import CatchUp, Email, EmailList, Hour, Share, Weekday
+from psabill.config.fields import CatchUp, Email, EmailList, Hour, Share, Weekday, is_loopback
 from psabill.config.ops import Approval, Monitoring
 from psabill.config.sources import Source
 from psabill.core.schedule import Rule, validate_cron
@@ -309,12 +308,3 @@ class Config(BaseModel):
         description="File the `psabill products|customers|contracts|admins` commands write "
         "(relative: to this file); merged over this file's entries, which are never rewritten.",
     )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

@@ -19,6 +19,10 @@ def effective(config: Config) -> dict[str, Any]:
     if ping:  # the path of a healthchecks URL is its secret
         parts = urlsplit(ping)
         data["monitoring"]["ping_url"] = f"{parts.scheme}://{parts.netloc}/{MASK}"
+    for source in data.get("sources", []):
+        url = source.get("url")
+        if url and urlsplit(url).query:  # query strings often carry API keys
+            source["url"] = urlsplit(url)._replace(query=MASK).geturl()
     return data
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, field_validator
+
+from psabill.config.fields import is_loopback
 
 
 class _Base(BaseModel):
@@ -83,6 +86,14 @@ class HttpSource(_Base):
         description='Bearer token, e.g. "${SOPHOS_TOKEN}" (environment) or "file:/run/secrets/t".',
     )
     timeout: PositiveInt = Field(60, description="Seconds before the request is abandoned.")
+
+    @field_validator("url")
+    @classmethod
+    def _https_unless_loopback(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            raise ValueError("url must use https:// (plain http is only allowed for loopback)")
+        return url
 
 
 Source = Annotated[CsvSource | JsonSource | CommandSource | HttpSource, Field(discriminator="kind")]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from psabill.config.models import is_loopback
+from psabill.config.fields import is_loopback
 from psabill.errors import ConfigError, PsaError
 
 CLOUD_HOSTS = frozenset(

@@ -20,7 +20,7 @@ from urllib.parse import SplitResult, urlsplit
 import httpx
 
 from psabill import __version__
-from psabill.config.models import is_loopback
+from psabill.config.fields import is_loopback
 from psabill.config.sources import HttpSource
 from psabill.errors import SourceError
 

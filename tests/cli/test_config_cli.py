@@ -99,3 +99,14 @@ def test_show_masks_the_ping_url_path(write_config) -> None:
     assert result.exit_code == 0, result.output
     assert "5ecret-uuid" not in result.output
     assert "https://hc-ping.example/********" in result.output
+
+
+def test_show_masks_query_strings_of_usage_urls(write_config) -> None:
+    extra = (
+        '\n[[sources]]\nname = "v"\nkind = "http"\n'
+        'url = "https://usage.example/api?key=5ecret-key"\n'
+    )
+    result = run("--config", str(write_config(MINIMAL + extra)), "config", "show")
+    assert result.exit_code == 0, result.output
+    assert "5ecret-key" not in result.output
+    assert "https://usage.example/api?********" in result.output

@@ -182,7 +182,7 @@ def test_not_utf8_and_missing_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_bytes(b'[account]\nname = "\xff"\n')
     (problem,) = problems_of(bad)
-    assert problem == f"{bad}:2: the file is not valid UTF-8"
+    assert problem == f"{bad}:2: encoding: the file is not valid UTF-8"
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml", ENV)
 
@@ -218,3 +218,12 @@ def test_config_is_never_world_writable_after_init(tmp_path: Path) -> None:
     write_sample(target, force=False)
     assert os.stat(target).st_mode & 0o777 == 0o600
     assert os.stat(target.parent).st_mode & 0o777 == 0o700
+
+
+def test_relative_ca_bundles_are_relative_to_the_config_file(write_config, tmp_path: Path) -> None:
+    extra = '\n[smtp]\nca_bundle = "certs/ca.pem"\n'
+    cfg = load_config(
+        write_config(MINIMAL.replace("[psa]\n", '[psa]\nca_bundle = "ca.pem"\n') + extra), ENV
+    ).config
+    assert cfg.psa.ca_bundle == tmp_path / "ca.pem"
+    assert cfg.smtp.ca_bundle == tmp_path / "certs" / "ca.pem"

@@ -229,11 +229,6 @@ def problem_lines(result: Result, path: Path) -> list[str]:
     return [line for line in lines if not line.startswith(("error: ", "hint: ", "warning: "))]
 
 
-# Known gap (see test_a_file_that_is_not_utf8_names_a_key below): the encoding problem has no
-# "key" part. It is tolerated here so the fuzzer keeps looking for other problems.
-NOT_UTF8 = ": the file is not valid UTF-8"
-
-
 def top_level_keys(text: str) -> set[str]:
     """The keys the document defines at the top level (none when it is not TOML)."""
     try:
@@ -247,8 +242,6 @@ def check_problems(result: Result, path: Path, text: str) -> None:
     problems = problem_lines(result, path)
     assert problems, result.output
     for problem in problems:
-        if re.fullmatch(rf"{re.escape(str(path))}:\d+{NOT_UTF8}", problem):
-            continue
         match = pattern.match(problem)
         assert match, f"not FILE:LINE: key: message: {problem!r}"
         line, key = match.group(1), match.group(2)
@@ -352,11 +345,6 @@ def test_edge_documents(data: bytes) -> None:
     assert check_document(data) == 78
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the encoding problem is 'FILE:LINE: message' without a key part; "
-    "changing it needs tests/config/test_loader.py::test_not_utf8_and_missing_file updated",
-)
 def test_a_file_that_is_not_utf8_names_a_key(tmp_path: Path) -> None:
     path = tmp_path / "psabill.toml"
     path.write_bytes(b'[account]\nname = "\xff"\n')

@@ -24,6 +24,12 @@ def http(url: str, **fields: Any) -> Source:
     return make_source(**{"kind": "http", "name": "api", "url": url, "token": TOKEN} | fields)
 
 
+def unvalidated_http(url: str) -> Source:
+    """A plain-http remote source `config validate` would refuse: the reader refuses it too."""
+    valid = http("https://placeholder.example/usage")
+    return valid.model_copy(update={"url": url})
+
+
 def error_of(source: Source) -> SourceError:
     with pytest.raises(SourceError) as info:
         read_source(source, base_dir=Path("."), env={})
@@ -96,13 +102,13 @@ def test_bad_record_fails_the_source(loopback: Loopback) -> None:
     "url", ["http://example.com/usage", "http://10.0.0.8:8080/usage", "http://128.0.0.1/"]
 )
 def test_plain_http_to_a_remote_host_is_refused_before_any_request(url: str) -> None:
-    error = error_of(http(url))
+    error = error_of(unvalidated_http(url))
     assert error.message.endswith(": https:// is required (plain http only for a loopback host)")
     assert error.hint == "change the url of this source to https://"
 
 
 def test_user_info_in_the_url_is_not_shown() -> None:
-    error = error_of(http("http://user:pw@example.com/usage"))
+    error = error_of(unvalidated_http("http://user:pw@example.com/usage"))
     assert error.message.startswith("http api: http://example.com/usage: https:// is required")
 
 
