@@ -90,8 +90,12 @@ class HttpSource(_Base):
     @field_validator("url")
     @classmethod
     def _https_unless_loopback(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError as exc:
+            raise ValueError(f"url is not a valid URL ({exc})") from None
+        if parts.scheme == "http" and not is_loopback(host):
             raise ValueError("url must use https:// (plain http is only allowed for loopback)")
         return url
 

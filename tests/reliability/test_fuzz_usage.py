@@ -388,12 +388,18 @@ def test_a_command_or_url_that_cannot_be_used_is_a_source_error(tmp_path: Path) 
     for fields in (
         {"kind": "command", "argv": ["ec\x00ho", "x"]},
         {"kind": "command", "argv": ["/bin/echo", "a\x00b"]},
-        {"kind": "http", "url": "http://[::1/usage"},
         {"kind": "http", "url": "http://127.0.0.1:99999/usage"},
     ):
         src = _SOURCE.validate_python({"name": "v", **fields})
         with pytest.raises(SourceError, match=r"^(command|http) v: "):
             read_source(src, base_dir=tmp_path, env={})
+    # A malformed URL is already a config error; the reader still refuses one set unchecked.
+    with pytest.raises(ValueError, match="IPv6"):
+        _SOURCE.validate_python({"name": "v", "kind": "http", "url": "http://[::1/usage"})
+    valid = _SOURCE.validate_python({"name": "v", "kind": "http", "url": "https://x.example/"})
+    broken = valid.model_copy(update={"url": "http://[::1/usage"})
+    with pytest.raises(SourceError, match=r"^http v: "):
+        read_source(broken, base_dir=tmp_path, env={})
 
 
 # -- end to end: a failed source writes nothing it feeds -------------------------------------
