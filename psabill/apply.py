@@ -77,7 +77,13 @@ class Applier:
         product_ids: dict[str, int] = {}
         errors: dict[str, str] = {}
         for repair in plan.repairs:
-            new = NewCatalogItem(repair.identifier, repair.description, repair.description)
+            new = NewCatalogItem(
+                repair.identifier,
+                repair.description,
+                repair.description,
+                price=repair.price,
+                cost=repair.cost,
+            )
             try:
                 item = await self.client.create_catalog_item(new)
             except PsaError as exc:

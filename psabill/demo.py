@@ -18,9 +18,6 @@ from pathlib import Path
 from psabill.sandbox import Sandbox, Store, seed_demo
 
 _SITE_LINE = re.compile(r'^site = ".*"$', re.MULTILINE)
-_NOTIFY_HEADER = re.compile(r"^\[notify\]\n", re.MULTILINE)
-# No mail server needed: the demo's summaries become .eml files in DemoSetup.mail_dir.
-_DEMO_NOTIFY = '[notify]\ntransport = "folder"\nfolder = "mail"\n'
 
 
 @dataclass(frozen=True)
@@ -42,8 +39,9 @@ def start_sandbox() -> Sandbox:
 def prepare(site_url: str, directory: Path | None = None) -> DemoSetup:
     """Write the demo config (pointing at ``site_url``) and usage files; return the paths.
 
-    The config is the packaged one, except that it talks to ``site_url`` and
-    writes summaries to ``mail/`` beside it (``transport = "folder"``).
+    The config is the packaged one (the same as ``examples/psabill.toml``),
+    except that it talks to ``site_url``; it writes summaries to ``mail/``
+    beside it (``transport = "folder"``).
     """
     target = directory or Path(tempfile.mkdtemp(prefix="psabill-demo-"))
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -52,7 +50,6 @@ def prepare(site_url: str, directory: Path | None = None) -> DemoSetup:
         text = (Path(source) / "psabill.toml").read_text(encoding="utf-8")
     config = target / "psabill.toml"
     text = _SITE_LINE.sub(f'site = "{site_url}"', text, count=1)
-    text = _NOTIFY_HEADER.sub(lambda _: _DEMO_NOTIFY, text, count=1)
     config.write_text(text, encoding="utf-8")
     os.chmod(config, 0o600)
     return DemoSetup(target, config, target / "state", target / "mail")

@@ -57,10 +57,14 @@ class TargetDue:
 
 def targets(config: Config, only: str | None = None) -> list[Target]:
     """Everything with a schedule; ``only`` narrows to one customer (by id or key)."""
+    names = [c.name or c.id for c in config.customers]
     found = [
         Target(
             key=customer_key(customer),
-            label=customer.name or customer.id,
+            # Two vendor accounts of one company share a name: tell them apart.
+            label=(customer.name or customer.id)
+            if names.count(customer.name or customer.id) == 1
+            else f"{customer.name or customer.id} ({customer_key(customer)})",
             schedule=customer.schedule or config.schedule,
             custom=customer.schedule is not None,
         )

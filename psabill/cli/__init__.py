@@ -7,14 +7,16 @@ Exit codes (see README "Exit codes" and ``psabill.errors.ExitCode``):
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from psabill import __version__
 from psabill.cli.app import App, crash, fail
-from psabill.errors import PsabillError
+from psabill.errors import ExitCode, PsabillError
 from psabill.logjson import configure_logging
 
 
@@ -28,10 +30,19 @@ class PsabillGroup(click.Group):
             raise
         except PsabillError as error:
             fail(error, _verbosity(ctx))
+        except BrokenPipeError:
+            _reader_went_away()
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
             crash(exc, _verbosity(ctx))
+
+
+def _reader_went_away() -> NoReturn:
+    """`psabill history | head`: the reader closed the pipe; stop quietly, as Unix tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail too
+    sys.exit(int(ExitCode.OK))
 
 
 def _verbosity(ctx: click.Context) -> int:

@@ -111,7 +111,10 @@ def echo_json(data: Any) -> None:
 
 
 def warn(message: str) -> None:
+    """A warning on stderr (or the JSON log); ``-q`` means errors only, so none then."""
     app = current_app()
+    if app is not None and app.verbosity < 0:
+        return
     if app is not None and app.log_json:
         log.warning(message)
     else:

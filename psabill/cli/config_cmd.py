@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from psabill.cli.app import App, echo_json, pass_app
 from psabill.config.loader import CONFIG_NAME
 from psabill.config.render import effective, to_toml
 from psabill.config.sample import write_sample
+from psabill.errors import ConfigError
 
 
 @click.group()
@@ -45,11 +47,11 @@ def validate(app: App, as_json: bool) -> None:
     Example:
       psabill --config examples/psabill.toml config validate
     """
+    if as_json:
+        _validate_json(app)
+        return
     loaded = app.loaded()
     cfg = loaded.config
-    if as_json:
-        echo_json({"valid": True, "path": str(loaded.path), "warnings": list(loaded.warnings)})
-        return
     zone = cfg.account.timezone
     click.echo(
         f"{loaded.path}: valid - {len(cfg.sources)} sources, {len(cfg.products)} products, "
@@ -73,3 +75,13 @@ def show(app: App, as_json: bool) -> None:
         echo_json(effective(cfg))
     else:
         click.echo(to_toml(cfg), nl=False)
+
+
+def _validate_json(app: App) -> None:
+    """``{"valid": ...}`` on stdout either way; exit 78 when invalid, as without --json."""
+    try:
+        loaded = app.loaded()
+    except ConfigError as error:
+        echo_json({"valid": False, "error": error.message, "problems": error.problems})
+        sys.exit(int(error.exit_code))
+    echo_json({"valid": True, "path": str(loaded.path), "warnings": list(loaded.warnings)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 import sys
 import threading
@@ -51,7 +52,8 @@ def demo(app: App, directory: Path | None, keep_running: bool) -> None:
         first = _run(runner, loaded, setup.state_dir)
         click.echo("\n== second run: quantities are absolute, so nothing changes")
         second = _run(runner, loaded, setup.state_dir)
-        base = f"psabill --config {setup.config} --state-dir {setup.state_dir}"
+        exe = shutil.which("psabill") or str(Path(sys.argv[0]).resolve())
+        base = f"{exe} --config {setup.config} --state-dir {setup.state_dir}"
         click.echo(
             f"\nledger: {setup.state_dir / 'ledger.sqlite3'}\n"
             f"summary emails: {setup.mail_dir} (open the .eml files in any mail client)\n"

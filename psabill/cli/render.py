@@ -71,12 +71,13 @@ def echo_extras(report: SyncReport) -> None:
         for u in resolution.unmapped_customers.values():
             click.echo(
                 f"unmapped customer: {u.source} {u.id!r} ({qty(u.quantity)} seats in "
-                f"{u.records} rows) - add it under [[customers]]"
+                f"{u.records} rows) - map it: psabill customers map {u.id} PSA_COMPANY "
+                f"--source {u.source}"
             )
         for u in resolution.unmapped_products.values():
             click.echo(
                 f"unmapped product: {u.source} {u.id!r} ({qty(u.quantity)} seats) - "
-                "add it under [[products]] with psa_product"
+                f"map it: psabill products map {u.id} PSA_PRODUCT --source {u.source}"
             )
         for note in resolution.not_synced:
             click.echo(f"not synced: {note}")

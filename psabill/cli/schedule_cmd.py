@@ -54,7 +54,7 @@ def decision_text(item: TargetDue, zone: ZoneInfo) -> str:
     when = f"; next {nxt.local(zone):%Y-%m-%d %H:%M %Z}" if nxt else ""
     text = f"not due: {item.target.label} - {decision.reason}{when}"
     if decision.missed:
-        text += f"; missed: {_keys(decision.missed)}"
+        text += f"; missed: {_keys(decision.missed)} (bill it by hand: psabill sync --now)"
     return text
 
 

@@ -115,8 +115,7 @@ def sync(
         lines = after_run(loaded, app.state_dir(), report, app.now())
     else:
         lines = []
-    for line in lines:
-        click.echo(line, err=as_json)
+    _echo_mail_lines(app, lines, as_json)
     if not dry_run:
         # Every invocation finishes its ping, "not due" included: the hourly heartbeat.
         # A plan stored for approval (or still awaiting it) is a healthy run too.
@@ -169,10 +168,30 @@ def plan(app: App, customer: str | None, out: Path | None, allow_drop: bool, as_
     if out is not None and report.plan is not None:
         save_plan(out, report.plan, account=app.loaded().config.account.name, scope=report.scope)
         click.echo(f"plan saved to {out}; apply it with `psabill sync --plan {out}`", err=True)
-    _finish(app, report, as_json)
+    _finish(app, report, as_json, always=True)  # the plan is this command's result, even with -q
 
 
-def _finish(app: App, report: SyncReport, as_json: bool) -> None:
+def _echo_mail_lines(app: App, lines: list[str], as_json: bool) -> None:
+    """Where summaries went (stdout), and problems (stderr, once, not with -q)."""
+    notes = [line for line in lines if not line.startswith("warning: ")]
+    warnings = [line for line in lines if line.startswith("warning: ")]
+    if app.verbosity >= 0:
+        for line in notes:
+            click.echo(line, err=as_json)
+    queued = [line for line in warnings if "queued in the outbox" in line]
+    if len(queued) > 1:  # an outage leaves many; one line says it all
+        reason = queued[0].split("queued in the outbox (", 1)[-1].split("); `psabill", 1)[0]
+        others = [line for line in warnings if line not in queued]
+        warnings = [
+            *others,
+            f"warning: {len(queued)} summary emails wait in the outbox ({reason}); "
+            "`psabill notify flush` resends them",
+        ]
+    for line in warnings:
+        warn(line.removeprefix("warning: "))
+
+
+def _finish(app: App, report: SyncReport, as_json: bool, *, always: bool = False) -> None:
     if as_json:
         echo_json(report_json(report))
     elif report.outcome == "not_due":
@@ -183,6 +202,6 @@ def _finish(app: App, report: SyncReport, as_json: bool) -> None:
                 click.echo(f"not due: {item.target.label} - {reason}")
         if app.verbosity > 0 or (app.verbosity == 0 and sys.stdout.isatty()):
             click.echo("nothing due (see `psabill schedule`; `psabill sync --now` runs anyway)")
-    elif app.verbosity >= 0 or report.exit_code != 0:
+    elif always or app.verbosity >= 0 or report.exit_code != 0:
         print_report(report)
     sys.exit(int(report.exit_code))

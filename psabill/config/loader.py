@@ -125,7 +125,9 @@ def load_texts(
     try:
         config = Config.model_validate(resolved)
     except ValidationError as exc:
-        problems.extend(_schema_problems(exc, raw))
+        # An unresolved reference already explains the empty value it left behind.
+        unresolved = {loc for loc, _ in resolution.problems}
+        problems += [p for p in _schema_problems(exc, raw) if p[0] not in unresolved]
     if config is not None:
         problems.extend(cross_check(config))
     located += [(*merged.locate(loc), message) for loc, message in problems]

@@ -71,6 +71,8 @@ class CatalogRepair:
     identifier: str
     description: str
     exists: bool
+    price: Decimal | None = None
+    cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,8 @@ def _catalog_item(
         identifier=fallback,
         description=(product.name or product.sku)[:60],
         exists=existing is not None,
+        price=product.unit_price,
+        cost=product.unit_cost,
     )
     return existing, fallback, None
 

@@ -25,10 +25,26 @@ def plan_to_data(plan: Plan, *, account: str, scope: tuple[str, ...]) -> dict[st
         "today": plan.today.isoformat(),
         "scope": list(scope),
         "lines": [_line_data(line) for line in plan.lines],
-        "repairs": [asdict(repair) for repair in plan.repairs],
+        "repairs": [_repair_data(repair) for repair in plan.repairs],
         "guard_trips": list(plan.guard_trips),
         "fingerprint": {str(k): list(v) for k, v in sorted(plan.fingerprint.items())},
     }
+
+
+def _repair_data(repair: CatalogRepair) -> dict[str, Any]:
+    data = asdict(repair)
+    for name in ("price", "cost"):
+        if data[name] is not None:
+            data[name] = str(data[name])
+    return data
+
+
+def _repair_from(item: dict[str, Any]) -> CatalogRepair:
+    values = dict(item)
+    for name in ("price", "cost"):
+        if values.get(name) is not None:
+            values[name] = Decimal(values[name])
+    return CatalogRepair(**values)
 
 
 def _line_data(line: PlanLine) -> dict[str, Any]:
@@ -45,7 +61,7 @@ def plan_from_data(data: Any) -> tuple[Plan, tuple[str, ...], str]:
         raise ValueError(f"not a psabill plan (expected format {PLAN_FORMAT!r})")
     try:
         lines = tuple(_line_from(item) for item in data["lines"])
-        repairs = tuple(CatalogRepair(**item) for item in data["repairs"])
+        repairs = tuple(_repair_from(item) for item in data["repairs"])
         fingerprint = {int(k): tuple(v) for k, v in data["fingerprint"].items()}
         plan = Plan(
             today=date.fromisoformat(data["today"]),

@@ -150,7 +150,7 @@ def _deliver(ledger: Ledger, session: Session, record: OutboxRecord, now: dateti
 
 def _failed(ledger: Ledger, record: OutboxRecord, error: MailError, now: datetime) -> Attempt:
     ledger.outbox_mark_failed(record.id, error=error.message, at=now)
-    log.warning("outbox message %d (%s) not delivered: %s", record.id, record.subject, error)
+    log.info("outbox message %d (%s) not delivered: %s", record.id, record.subject, error)
     return Attempt(record, error=error)
 
 

@@ -234,11 +234,12 @@ def _notes(report: SyncReport) -> list[tuple[str, tuple[str, ...]]]:
     if resolution is not None:
         customers = tuple(
             f"{u.source} {u.id!r}: {qty(u.quantity)} seats in {u.records} rows"
-            " (add it under [[customers]])"
+            f" (map it: psabill customers map {u.id} PSA_COMPANY --source {u.source})"
             for u in resolution.unmapped_customers.values()
         )
         products = tuple(
-            f"{u.source} {u.id!r}: {qty(u.quantity)} seats (add it under [[products]])"
+            f"{u.source} {u.id!r}: {qty(u.quantity)} seats"
+            f" (map it: psabill products map {u.id} PSA_PRODUCT --source {u.source})"
             for u in resolution.unmapped_products.values()
         )
         not_synced = tuple(resolution.not_synced)

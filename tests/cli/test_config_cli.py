@@ -110,3 +110,12 @@ def test_show_masks_query_strings_of_usage_urls(write_config) -> None:
     assert result.exit_code == 0, result.output
     assert "5ecret-key" not in result.output
     assert "https://usage.example/api?********" in result.output
+
+
+def test_validate_json_reports_an_invalid_config_too(write_config) -> None:
+    path = write_config(MINIMAL + "\n[schedule]\nday = 0\n")
+    result = run("--config", str(path), "config", "validate", "--json")
+    assert result.exit_code == 78
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert data["problems"][0].startswith(f"{path}:13: schedule.day: ")

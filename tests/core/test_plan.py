@@ -267,3 +267,23 @@ def test_plan_round_trips_through_json() -> None:
 def test_damaged_plan_file(bad: Any) -> None:
     with pytest.raises(ValueError, match="plan"):
         plan_from_data(bad)
+
+
+def test_plan_with_a_priced_repair_round_trips_through_json() -> None:
+    import json
+
+    config = make_config(
+        products=[
+            {
+                "sku": "A",
+                "psa_product": "GONE",
+                "on_psa_product_missing": "create_default",
+                "unit_price": "6.25",
+                "unit_cost": "3.90",
+            }
+        ]
+    )
+    plan = plan_for({"A": 2}, snapshot(), config)
+    assert plan.repairs[0].price == Decimal("6.25")
+    data = json.loads(json.dumps(plan_to_data(plan, account="MSP", scope=("c1",))))
+    assert plan_from_data(data)[0] == plan

@@ -29,9 +29,9 @@ def demo(tmp_path: Path) -> Iterator[DemoSetup]:
 def use_smtp(setup: DemoSetup, port: int) -> None:
     """Point the demo config's [notify] at SMTP on ``port`` instead of the mail folder."""
     text = setup.config.read_text(encoding="utf-8")
-    folder = '[notify]\ntransport = "folder"\nfolder = "mail"\n'
+    folder = 'transport = "folder"\nfolder = "mail"\n'
     assert folder in text
-    text = text.replace(folder, '[notify]\ntransport = "smtp"\n')
+    text = text.replace(folder, 'transport = "smtp"\n')
     text = text.replace("[psa]\n", "[psa]\nretries = 1\ntimeout = 3\n", 1)
     text += f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n'
     text += 'sender = "psabill@northwind.example"\n'
@@ -82,7 +82,8 @@ def test_smtp_down_keeps_the_exit_code_and_flush_sends_later(
     result = psabill(demo.config, "sync", "--now")
     assert result.exit_code == 0, result.output
     assert "run 1: success" in result.output
-    assert "summary email queued in the outbox (SMTP failed:" in result.output
+    assert "warning: 2 summary emails wait in the outbox (SMTP failed:" in result.stderr
+    assert "`psabill notify flush` resends them" in result.stderr
     state = demo.config.parent / "state"
     assert [r.recipients for r in pending(state)] == [
         tuple(SUMMARY_TO),
@@ -110,3 +111,15 @@ def test_demo_writes_the_summaries_to_its_mail_folder(tmp_path: Path) -> None:
     assert len(files) == 4  # two runs, each: the summary and Müller's
     assert f"summary email written to {files[0]} (transport = folder)" in result.output
     assert f"summary emails: {mail}" in result.output
+
+
+def test_quiet_heartbeats_stay_silent_while_mail_is_down(demo: DemoSetup) -> None:
+    """Cron runs `psabill -q sync` hourly: an SMTP outage must not mail cron output each hour."""
+    use_smtp(demo, free_port())
+    assert psabill(demo.config, "sync", "--now").exit_code == 0  # leaves 2 messages queued
+    quiet = psabill(demo.config, "-q", "sync", env={"PSABILL_NOW": "2026-11-29T10:00:00+00:00"})
+    assert quiet.exit_code == 0
+    assert (quiet.stdout, quiet.stderr) == ("", "")
+    loud = psabill(demo.config, "sync", env={"PSABILL_NOW": "2026-11-29T10:00:00+00:00"})
+    assert loud.stdout == ""
+    assert loud.stderr.count("wait in the outbox") == 1

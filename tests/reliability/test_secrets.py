@@ -179,8 +179,8 @@ def secret_config(text: str, endpoint: Endpoint, mail: str) -> str:
     text = text.replace('private_key = "sandbox-private"', 'private_key = "${CW_PRIVATE_KEY}"')
     assert "${CW_PRIVATE_KEY}" in text
     assert "${CW_PUBLIC_KEY}" in text
-    if "transport" not in text:
-        text = text.replace("[notify]\n", f'[notify]\ntransport = "folder"\nfolder = "{mail}"\n')
+    assert 'folder = "mail"' in text
+    text = text.replace('folder = "mail"', f'folder = "{mail}"')
     return text + (
         "\n[smtp]\n"
         'host = "127.0.0.1"\n'
