@@ -64,6 +64,10 @@ def _counts(run: RunRecord) -> str:
         )
         if value
     ]
+    if not parts and run.outcome == "planned":
+        plan = (run.summary or {}).get("plan")
+        lines = plan.get("lines", []) if isinstance(plan, dict) else []
+        return f"plan of {len(lines)} lines, awaiting `psabill approve {run.id}`"
     return ", ".join(parts) or "no lines"
 
 

@@ -89,6 +89,11 @@ async def _credentials(session: CwSession) -> AccessCheck:
             response, "GET", "system/info", cloud=session.cloud, redact=session.redact
         )
         return AccessCheck("credentials", False, error.message, error.hint)
+    if response.status_code >= 500:  # the server failed before it judged the keys
+        error = status_error(
+            response, "GET", "system/info", cloud=session.cloud, redact=session.redact
+        )
+        return AccessCheck("credentials", None, error.message, error.hint)
     return AccessCheck("credentials", True, f"accepted for company {session.company!r}")
 
 

@@ -69,6 +69,7 @@ def test_a_scheduled_run_only_plans_and_pushes_nothing(approving: World) -> None
         assert ledger.last_completed("sophos:7d1f3c2e-acme") is None  # the period is not done
     history = approving.psabill("history")
     assert "planned" in history.stdout
+    assert "plan of 8 lines, awaiting `psabill approve 1`" in history.stdout
 
 
 def test_the_same_plan_is_not_stored_or_mailed_again(approving: World) -> None:

@@ -34,3 +34,11 @@ def test_doctor_reports_bad_credentials_without_leaking_them(world: World) -> No
     assert "FAIL credentials" in result.output
     assert "psa.private_key" in result.output
     assert "wrong-private-key" not in result.output
+
+
+def test_doctor_does_not_call_keys_accepted_when_the_server_fails(world: World) -> None:
+    world.sandbox.faults.add(http_error(500, method="GET", path="/system/info$"))
+    result = world.psabill("doctor", "--json")
+    assert result.exit_code == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["credentials"]["ok"] is None
