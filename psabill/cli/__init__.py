@@ -83,11 +83,17 @@ def main(
 
     \b
     Examples:
+      psabill demo                        a real sync against the built-in sandbox PSA
       psabill config init                 write a commented psabill.toml
       psabill config validate             check it (exit 78 lists every problem)
+      psabill doctor                      can psabill reach the PSA and do its job?
+      psabill plan                        what would change; writes nothing
+      psabill sync --now                  sync every customer now
+      psabill sync                        from cron/systemd hourly: syncs what is due
       psabill schedule --next 6           upcoming billing slots, local and UTC
-      psabill due && echo "a run is due"  exit 0 when due, 1 when not
       psabill history                     what earlier runs did
+
+    Global options go before the command: psabill -v --config x.toml sync
     """
     verbosity = verbose - quiet
     configure_logging(verbosity, json_lines=log_json)
