@@ -128,15 +128,22 @@ def load_pending(ledger: Ledger, run_id: int, account: str) -> PendingPlan:
             hint=f"see `psabill report {done[0].id}`",
         )
     pending = _parse(run, account)
-    mine = {(s.customer, s.period) for s in pending.slots}
+    mine = {s.customer for s in pending.slots}
     for newer in ledger.runs_where(outcome="planned"):
-        if newer.id > run_id and mine & {
-            (s.customer, s.period) for s in _parse(newer, account).slots
-        }:
+        # Any later plan for one of these customers, for this period or a later one, is
+        # newer knowledge: approving the old one could put stale quantities back.
+        if newer.id > run_id and mine & {s.customer for s in _parse(newer, account).slots}:
             raise UsageError(
-                f"run {run_id} was superseded by run {newer.id}, planned later because the "
-                "usage or the PSA changed",
+                f"run {run_id} was superseded by run {newer.id}, planned later",
                 hint=f"review and approve run {newer.id} instead",
+            )
+    for slot in pending.slots:
+        last = ledger.last_completed(slot.customer)
+        if last is not None and last.slot_at > slot.at:
+            raise UsageError(
+                f"run {run_id} plans period {slot.period} for {slot.customer}, but the later "
+                f"period {last.period} is already billed; approving it would bill old usage",
+                hint="the current plan is the one to approve (see `psabill history`)",
             )
     return pending
 

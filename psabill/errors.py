@@ -32,7 +32,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     """Bad command-line use (unknown option, missing argument)."""
     PARTIAL = 3
-    """Some lines synced, some failed."""
+    """Some lines failed (or are paused) while others are in place."""
     GUARD = 4
     """A mass-change guard refused the plan (rerun with ``--allow-drop``)."""
     LOCKED = 75

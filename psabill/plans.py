@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from psabill.core.plan import Plan, Snapshot, fingerprint_of
@@ -53,6 +54,27 @@ def check_fingerprint(plan: Plan, snapshot: Snapshot) -> None:
         raise StalePlanError(
             "the PSA changed since the plan was computed: " + "; ".join(changes),
             hint="compute a fresh plan with `psabill plan --out FILE` and review it",
+        )
+
+
+def check_renamed(plan: Plan, snapshot: Snapshot, known: Mapping[tuple[str, str], int]) -> None:
+    """Refuse a saved plan that would create a second addition beside one psabill synced
+    for the same customer and SKU whose PSA product has since been renamed."""
+    problems = []
+    for line in plan.lines:
+        addition_id = known.get((line.customer, line.sku))
+        if line.action != "create" or addition_id is None or line.agreement_id is None:
+            continue
+        for addition in snapshot.additions.get(line.agreement_id, ()):
+            if addition.id == addition_id and not addition.is_cancelled(plan.today):
+                problems.append(
+                    f"{line.customer_label} {line.sku}: addition #{addition_id} synced before "
+                    f"now bills {addition.product_identifier!r}"
+                )
+    if problems:
+        raise StalePlanError(
+            "the plan would create a second addition: " + "; ".join(problems),
+            hint="map the SKU to the renamed PSA product, then make a fresh plan",
         )
 
 

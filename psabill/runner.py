@@ -36,7 +36,7 @@ from psabill.due import (
     targets,
 )
 from psabill.errors import ExitCode, PsabillError
-from psabill.plans import check_fingerprint
+from psabill.plans import check_fingerprint, check_renamed
 from psabill.psa import PsaClient, RetryPolicy, open_client
 from psabill.snapshot import read_snapshot
 from psabill.sources import SourceResult, read_all
@@ -167,6 +167,15 @@ class Runner:
         except PsabillError as exc:
             report.fatal = _fatal(exc)
             report.outcome = "failure"
+        except Exception as exc:  # a bug: record the run as failed, then let the CLI say so
+            report.fatal, report.outcome = f"internal error: {exc!r}", "failure"
+            ledger.finish_run(
+                report.run_id,
+                outcome="failure",
+                finished_at=self.clock(),
+                summary=summary_data(report) | link,
+            )
+            raise
         if report.fatal is None:
             self._complete(ledger, report, slots)
         ledger.finish_run(
@@ -252,8 +261,10 @@ class Runner:
         report.resolution = resolve(self.config, _usage(sources), scope)
         customers = [c for c in self.config.customers if customer_key(c) in scope]
         snapshot = await read_snapshot(client, self.config, customers)
+        known = self._known_additions(ledger)
         if request.saved_plan is not None:
             check_fingerprint(request.saved_plan, snapshot)
+            check_renamed(request.saved_plan, snapshot, known)
             return request.saved_plan
         plan = build_plan(
             PlanContext(
@@ -263,11 +274,22 @@ class Runner:
                 snapshot=snapshot,
                 today=report.now.astimezone(self.config.account.zone).date(),
                 failed_sources=frozenset(r.source for r in sources if r.error is not None),
-                known_additions=ledger.known_additions() if ledger else {},
+                known_additions=known,
             )
         )
         max_drop = self.config.sync.max_drop
         return apply_guards(plan, snapshot, max_drop, allow_drop=request.allow_drop)
+
+    def _known_additions(self, ledger: Ledger | None) -> Mapping[tuple[str, str], int]:
+        """Additions psabill synced before, per (customer, SKU); dry runs read them too,
+        so a plan made without the lock still refuses to duplicate a renamed product."""
+        if ledger is not None:
+            return ledger.known_additions()
+        path = ledger_path(self.state_dir)
+        if not path.exists():
+            return {}
+        with Ledger.open(path) as reader:
+            return reader.known_additions()
 
     def _complete(self, ledger: Ledger, report: SyncReport, slots: list[PlannedSlot]) -> None:
         """Record the period as done for each customer whose lines all succeeded."""

@@ -20,7 +20,8 @@ RunOutcome = Literal["success", "partial", "failure", "guard"]
 STATUS_WITHOUT_WRITE: dict[str, LineStatus] = {
     "unchanged": "confirmed",
     "keep": "skipped",
-    "paused": "skipped",
+    # A paused product is not billed this period: the period must stay open for it.
+    "paused": "failed",
     "held": "skipped",
     "error": "failed",
     "ambiguous": "failed",
@@ -37,8 +38,9 @@ class LineResult:
 
 
 def outcome_of(results: Sequence[LineResult]) -> RunOutcome:
-    """failure: something failed and nothing reached the PSA; guard: a customer was held;
-    partial: some lines failed; success otherwise (including "nothing to do")."""
+    """failure: something failed and no line is in place (written and confirmed, or already
+    correct); guard: a customer was held; partial: some lines failed while others are in
+    place; success otherwise (including "nothing to do")."""
     failed = any(r.status == "failed" for r in results)
     confirmed = any(r.status == "confirmed" for r in results)
     if failed and not confirmed:

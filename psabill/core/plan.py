@@ -112,6 +112,7 @@ def build_plan(ctx: PlanContext) -> Plan:
     by_key = {customer_key(c): c for c in ctx.config.customers}
     for key in ctx.scope:
         lines += _customer_lines(ctx, by_key[key], repairs)
+    lines = _one_line_per_addition(lines)
     touched = {line.agreement_id for line in lines if line.agreement_id is not None}
     fingerprint = {aid: fingerprint_of(ctx.snapshot.additions.get(aid, ())) for aid in touched}
     return Plan(ctx.today, tuple(lines), tuple(repairs.values()), (), fingerprint)
@@ -164,17 +165,48 @@ def _failed_feeds(customer: Customer, product: Product, failed: frozenset[str]) 
 
 
 def _products_for(config: Config, customer: Customer) -> list[Product]:
-    """Mapped, synced products that may bill this customer, by SKU."""
-    return sorted(
-        (
-            p
-            for p in config.products
-            if p.sync
-            and p.psa_product is not None
-            and (customer.source is None or p.source in (None, customer.source))
-        ),
-        key=lambda p: p.sku,
-    )
+    """Mapped, synced products that may bill this customer, one per SKU, by SKU.
+
+    A product scoped to the customer's source wins over a generic one with the
+    same SKU, as in :func:`psabill.core.mapping.find_product`.
+    """
+    chosen: dict[str, Product] = {}
+    for product in config.products:
+        if not product.sync or product.psa_product is None:
+            continue
+        if customer.source is not None and product.source not in (None, customer.source):
+            continue
+        if product.sku not in chosen or product.source is not None:
+            chosen[product.sku] = product
+    return [chosen[sku] for sku in sorted(chosen)]
+
+
+def _one_line_per_addition(lines: list[PlanLine]) -> list[PlanLine]:
+    """Never let two lines bill one (agreement, PSA product): that is billing twice.
+
+    It happens when two vendor accounts of one PSA company (or two mappings of
+    one SKU) reach the same agreement and catalog item. Each such line becomes
+    an error naming the others; nothing is written for them.
+    """
+    groups: dict[tuple[int, str], list[int]] = {}
+    for index, line in enumerate(lines):
+        if line.agreement_id is not None and line.psa_product and line.action != "error":
+            key = (line.agreement_id, line.psa_product.casefold())
+            groups.setdefault(key, []).append(index)
+    out = list(lines)
+    for indexes in groups.values():
+        if len(indexes) < 2:
+            continue
+        who = ", ".join(f"{lines[i].customer} {lines[i].sku}" for i in indexes)
+        for i in indexes:
+            line = lines[i]
+            why = (
+                f"{len(indexes)} lines would bill {line.psa_product} on agreement "
+                f"{line.agreement_name!r} ({who}); psabill bills one addition once - scope "
+                "the customers or products to one source, or use separate agreements"
+            )
+            out[i] = replace(line, action="error", why=why)
+    return out
 
 
 def _product_line(

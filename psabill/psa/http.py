@@ -101,7 +101,7 @@ def classify_error(error: httpx.TransportError, idempotent: bool) -> Action:
     return "retry" if idempotent else "unknown"
 
 
-def describe_error(error: httpx.TransportError) -> str:
+def describe_error(error: httpx.RequestError) -> str:
     """A short cause for a message; never the request (its headers hold credentials)."""
     text = str(error).strip()
     name = type(error).__name__
@@ -186,6 +186,14 @@ class HttpClient:
                 response = await self._send(method, url, params, json, headers)
             except httpx.TransportError as error:
                 delay = self._after_error(call, error)
+            except httpx.RequestError as error:  # e.g. DecodingError: a body we cannot read
+                if not call.idempotent:
+                    raise UnknownOutcome(call.method, call.label, describe_error(error)) from None
+                raise PsaError(
+                    f"the PSA's answer to {call.method} {call.label} could not be read: "
+                    f"{describe_error(error)}",
+                    hint="a proxy in front of the PSA may be mangling responses",
+                ) from None
             else:
                 wait = self._after_response(call, response)
                 if wait is None:

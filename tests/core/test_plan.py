@@ -287,3 +287,35 @@ def test_plan_with_a_priced_repair_round_trips_through_json() -> None:
     assert plan.repairs[0].price == Decimal("6.25")
     data = json.loads(json.dumps(plan_to_data(plan, account="MSP", scope=("c1",))))
     assert plan_from_data(data)[0] == plan
+
+
+def test_a_generic_and_a_scoped_mapping_of_one_sku_bill_once() -> None:
+    config = make_config(
+        products=[
+            {"sku": "A", "psa_product": "CAT-A", "source": "s"},
+            {"sku": "A", "psa_product": "CAT-A"},
+        ]
+    )
+    plan = plan_for({"A": 5}, snapshot(), config)
+    assert [line.action for line in plan.lines] == ["create"]
+
+
+def test_two_vendor_accounts_never_bill_one_addition_twice() -> None:
+    """Two vendor customers of one PSA company and a generic product: refuse, never guess."""
+    config = make_config(
+        products=[{"sku": "A", "psa_product": "CAT-A", "on_usage_gone": "zero"}],
+        customers=[
+            {"id": "c1", "psa_company": "ACME"},
+            {"id": "c2", "psa_company": "ACME"},
+        ],
+    )
+    records = [Usage("s", "c1", "A", Decimal(40))]  # c2 reports nothing for A
+    resolution = resolve(config, records, ["c1", "c2"])
+    snap = snapshot((addition(1, "CAT-A", "40"),))
+    plan = build_plan(PlanContext(config, resolution, ("c1", "c2"), snap, TODAY))
+    assert [(line.customer, line.action) for line in plan.lines] == [
+        ("c1", "error"),
+        ("c2", "error"),
+    ]
+    assert "psabill bills one addition once" in plan.lines[0].why
+    assert plan.writes == ()

@@ -215,3 +215,14 @@ def test_a_planned_run_is_a_healthy_run_for_monitoring(approving: World) -> None
     paths = [path for _, path in server.hits]
     success = paths[1]
     assert paths == [f"{success}/start", success, f"{success}/start", success]
+
+
+def test_an_old_plan_cannot_be_approved_after_a_later_period_was_planned(
+    approving: World,
+) -> None:
+    assert _plan(approving)["outcome"] == "planned"  # run 1: 2026-12 (and Müller's 2026-11)
+    later = approving.psabill("sync", "--json", now="2027-01-01T11:30:00+00:00")
+    assert json.loads(later.stdout)["outcome"] == "planned"  # run 2: 2027-01
+    refused = approving.psabill("approve", "1", "--as", BOSS, now="2027-01-01T12:00:00+00:00")
+    assert refused.exit_code == 2
+    assert "superseded by run 2" in refused.output

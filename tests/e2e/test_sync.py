@@ -171,3 +171,20 @@ def test_second_run_exits_75_while_the_lock_is_held(world: World) -> None:
     finally:
         holder.communicate("\n", timeout=30)
     assert world.psabill("sync", "--now").exit_code == 0
+
+
+def test_a_saved_plan_never_duplicates_a_renamed_product(world: World) -> None:
+    """Remapping a SKU to another catalog item must not add a second live addition."""
+    assert world.psabill("sync", "--now").exit_code == 0
+    text = world.setup.config.read_text()
+    world.setup.config.write_text(
+        text.replace('psa_product = "SOPHOS-IX-ADV"', 'psa_product = "SOPHOS-IX-XDR"')
+    )
+    plan_file = world.setup.directory / "renamed.json"
+    planned = world.psabill("plan", "--out", str(plan_file))
+    assert "renamed" in planned.output  # the dry run sees the ledger too
+    applied = world.psabill("sync", "--plan", str(plan_file))
+    assert applied.exit_code in (0, 3), applied.output
+    world.quantities()  # raises on a second live addition for one product
+    live = [a for a in world.additions() if a["agreementId"] == ACME_MS]
+    assert [a["product"]["identifier"] for a in live].count("SOPHOS-IX-XDR") == 0

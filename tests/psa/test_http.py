@@ -290,3 +290,19 @@ def test_a_429_pauses_every_request_not_just_the_throttled_one() -> None:
             return await http.bucket.acquire()  # any other request now
 
     assert asyncio.run(main()) == pytest.approx(20.0)
+
+
+def _mangled(request: httpx.Request) -> httpx.Response:
+    """A proxy that says gzip but sends something else: reading the body fails."""
+    return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all")
+
+
+def test_an_unreadable_answer_is_a_psa_error_not_a_traceback() -> None:
+    with pytest.raises(PsaError, match="could not be read") as caught:
+        send(_mangled)
+    assert not isinstance(caught.value, UnknownOutcome)
+
+
+def test_an_unreadable_answer_to_a_post_is_an_unknown_outcome() -> None:
+    with pytest.raises(UnknownOutcome):
+        send(_mangled, "POST", json={})
