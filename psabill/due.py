@@ -20,7 +20,7 @@ from psabill.config.models import Config, Schedule
 from psabill.core.mapping import customer_key
 from psabill.core.schedule import Completed, Due, NotDue, Rule, Slot, evaluate, next_slots
 from psabill.errors import UsageError
-from psabill.state import Ledger, ledger_path
+from psabill.state import Ledger, existing_ledger
 
 RUN_KEY = "*"
 LastCompleted = Callable[[str], Completed | None]
@@ -114,9 +114,5 @@ def last_completed_in(ledger: Ledger) -> LastCompleted:
 @contextmanager
 def completed_reader(state_dir: Path) -> Iterator[LastCompleted]:
     """Read last completed slots, without creating a ledger where none exists yet."""
-    path = ledger_path(state_dir)
-    if not path.exists():
-        yield lambda key: None
-        return
-    with Ledger.open(path) as ledger:
-        yield last_completed_in(ledger)
+    with existing_ledger(state_dir) as ledger:
+        yield last_completed_in(ledger) if ledger else (lambda key: None)

@@ -40,7 +40,15 @@ from psabill.plans import check_fingerprint, check_renamed
 from psabill.psa import PsaClient, RetryPolicy, open_client
 from psabill.snapshot import read_snapshot
 from psabill.sources import SourceResult, read_all
-from psabill.state import Ledger, Outcome, RunLock, ensure_private_dir, ledger_path, lock_path
+from psabill.state import (
+    Ledger,
+    Outcome,
+    RunLock,
+    ensure_private_dir,
+    existing_ledger,
+    ledger_path,
+    lock_path,
+)
 
 Trigger = Literal["scheduled", "manual", "approval"]
 ReportOutcome = RunOutcome | Literal["not_due", "dry_run", "planned", "awaiting"]
@@ -285,11 +293,8 @@ class Runner:
         so a plan made without the lock still refuses to duplicate a renamed product."""
         if ledger is not None:
             return ledger.known_additions()
-        path = ledger_path(self.state_dir)
-        if not path.exists():
-            return {}
-        with Ledger.open(path) as reader:
-            return reader.known_additions()
+        with existing_ledger(self.state_dir) as reader:
+            return reader.known_additions() if reader else {}
 
     def _complete(self, ledger: Ledger, report: SyncReport, slots: list[PlannedSlot]) -> None:
         """Record the period as done for each customer whose lines all succeeded."""

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import click
 from rich.table import Table
 
 from psabill.cli.app import App, echo_json, pass_app, stdout_console
+from psabill.core.plan import qty
 from psabill.errors import UsageError
-from psabill.state import Ledger, LineRecord, RunRecord, ledger_path
-
-
-@contextmanager
-def _existing_ledger(app: App) -> Iterator[Ledger | None]:
-    path = ledger_path(app.state_dir())
-    if not path.exists():
-        yield None
-        return
-    with Ledger.open(path) as ledger:
-        yield ledger
+from psabill.state import LineRecord, RunRecord, existing_ledger, ledger_path
 
 
 def _utc(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M:%S}Z" if value else "-"
-
-
-def _qty(value: Decimal | None) -> str:
-    return "-" if value is None else format(value.normalize(), "f")
 
 
 def run_json(run: RunRecord) -> dict[str, Any]:
@@ -82,7 +66,7 @@ def history(app: App, limit: int, as_json: bool) -> None:
     Example:
       psabill history --limit 5
     """
-    with _existing_ledger(app) as ledger:
+    with existing_ledger(app.state_dir()) as ledger:
         runs = ledger.runs(limit=limit) if ledger else []
     if as_json:
         echo_json({"runs": [run_json(run) for run in runs]})
@@ -118,7 +102,7 @@ def report(app: App, run_id: int, as_json: bool) -> None:
     Example:
       psabill report 42
     """
-    with _existing_ledger(app) as ledger:
+    with existing_ledger(app.state_dir()) as ledger:
         run = ledger.run(run_id) if ledger else None
         lines = ledger.lines(run_id) if ledger and run else []
     if run is None:
@@ -150,7 +134,7 @@ def report(app: App, run_id: int, as_json: bool) -> None:
             line.customer if not line.company else f"{line.customer} ({line.company})",
             line.agreement_name or (str(line.agreement_id) if line.agreement_id else "-"),
             line.product if not line.psa_product else f"{line.product} -> {line.psa_product}",
-            f"{_qty(line.old_quantity)} -> {_qty(line.new_quantity)}",
+            f"{qty(line.old_quantity)} -> {qty(line.new_quantity)}",
             line.action,
             line.status,
             line.error or line.why or "",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import click
@@ -10,16 +9,12 @@ from rich.table import Table
 
 from psabill.cli.app import stdout_console
 from psabill.core.outcome import LineResult
-from psabill.core.plan import Plan, PlanLine
+from psabill.core.plan import Plan, PlanLine, qty
 from psabill.core.planfile import plan_to_data
 from psabill.runner import SyncReport
 
 JSON_SCHEMA = "psabill.sync/1"
 _PLAN_ONLY = ("dry_run", "planned", "awaiting")
-
-
-def qty(value: Decimal | None) -> str:
-    return "-" if value is None else format(value.normalize(), "f")
 
 
 def _change(line: PlanLine) -> str:

@@ -99,6 +99,11 @@ class PlanContext:
     known_additions: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
+def qty(value: Decimal | None) -> str:
+    """A quantity for people: ``-`` for none, no exponent, no trailing zeros ("45", "2.5")."""
+    return "-" if value is None else format(value.normalize(), "f")
+
+
 def default_identifier(sku: str) -> str:
     """Catalog identifier psabill creates for a SKU: stable, safe characters, within limits."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", sku).strip("-") or "PRODUCT"

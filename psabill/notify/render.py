@@ -15,7 +15,8 @@ from decimal import Decimal
 from html import escape
 
 from psabill.core.outcome import LineResult
-from psabill.notify.summary import Summary, qty
+from psabill.core.plan import qty
+from psabill.notify.summary import Summary
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _RUN_CSV = (

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from psabill.config.models import Config, Customer, Schedule
 from psabill.core.mapping import customer_key
 from psabill.core.outcome import LineResult
-from psabill.core.plan import WRITES, Plan, PlanLine
+from psabill.core.plan import WRITES, Plan, PlanLine, qty
 from psabill.core.schedule import next_slots
 from psabill.runner import SyncReport
 
@@ -61,10 +60,6 @@ class Summary:
     rows: tuple[Row, ...] = ()
     footer: str = ""
     results: tuple[LineResult, ...] = field(default=(), repr=False)
-
-
-def qty(value: Decimal | None) -> str:
-    return "-" if value is None else format(value.normalize(), "f")
 
 
 def change_text(line: PlanLine) -> str:

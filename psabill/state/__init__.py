@@ -8,7 +8,7 @@ Typical use by the runner::
         run_id = ledger.start_run(trigger="scheduled", started_at=now, ...)
 """
 
-from psabill.state.ledger import LEDGER_FILENAME, Ledger, ledger_path
+from psabill.state.ledger import LEDGER_FILENAME, Ledger, existing_ledger, ledger_path
 from psabill.state.lock import LOCK_FILENAME, LockHolder, RunLock, lock_path
 from psabill.state.migrations import SCHEMA_VERSION
 from psabill.state.paths import ensure_private_dir, resolve_state_dir
@@ -49,6 +49,7 @@ __all__ = [
     "RunRecord",
     "Trigger",
     "ensure_private_dir",
+    "existing_ledger",
     "ledger_path",
     "lock_path",
     "resolve_state_dir",

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -300,3 +301,17 @@ class Ledger(LedgerOutbox, LedgerQueries):
         with self._read("check its integrity") as conn:
             rows = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
         return [] if rows == ["ok"] else rows
+
+
+@contextmanager
+def existing_ledger(state_dir: Path) -> Iterator[Ledger | None]:
+    """The ledger of ``state_dir``, or ``None`` where none exists yet.
+
+    For read-only commands and dry runs: they never create state.
+    """
+    path = ledger_path(state_dir)
+    if not path.exists():
+        yield None
+        return
+    with Ledger.open(path) as ledger:
+        yield ledger
