@@ -46,6 +46,7 @@ from psabill.psa.http import HttpClient, HttpSettings, UnknownOutcome
 from psabill.psa.pacing import Monotonic, RetryPolicy, Sleep, WallClock, utc_now
 
 T = TypeVar("T")
+Identified = TypeVar("Identified", Company, CatalogItem)
 
 
 class ConnectWiseClient:
@@ -106,15 +107,9 @@ class ConnectWiseClient:
     # -- reads ---------------------------------------------------------------------------------
 
     async def companies(self, identifiers: Sequence[str]) -> list[Company]:
-        wanted = {i.casefold() for i in identifiers}
-        found = await self._batched(
-            "company/companies",
-            [cw.condition_text(i) for i in _distinct(identifiers)],
-            "identifier in ({})",
-            cw.COMPANY_FIELDS,
-            cw.company,
+        return await self._identified(
+            "company/companies", identifiers, cw.COMPANY_FIELDS, cw.company
         )
-        return [c for c in found if c.identifier.casefold() in wanted]
 
     async def agreements(self, company_ids: Sequence[int]) -> list[Agreement]:
         wanted = set(company_ids)
@@ -139,15 +134,9 @@ class ConnectWiseClient:
         return self.session.map(rows, cw.addition_of(agreement_id), f"GET {endpoint}")
 
     async def catalog_items(self, identifiers: Sequence[str]) -> list[CatalogItem]:
-        wanted = {i.casefold() for i in identifiers}
-        found = await self._batched(
-            "procurement/catalog",
-            [cw.condition_text(i) for i in _distinct(identifiers)],
-            "identifier in ({})",
-            cw.CATALOG_FIELDS,
-            cw.catalog_item,
+        return await self._identified(
+            "procurement/catalog", identifiers, cw.CATALOG_FIELDS, cw.catalog_item
         )
-        return [item for item in found if item.identifier.casefold() in wanted]
 
     async def search_catalog(self, text: str, limit: int = 50) -> list[CatalogItem]:
         needle = text.strip()
@@ -178,6 +167,20 @@ class ConnectWiseClient:
         )
         wanted = set(company_ids)
         return [i for i in found if i.company_id in wanted and since <= i.date <= until]
+
+    async def _identified(
+        self,
+        endpoint: str,
+        identifiers: Sequence[str],
+        fields: str,
+        mapper: Callable[[cw.Row], Identified],
+    ) -> list[Identified]:
+        """Entities by identifier, compared case-insensitively as the PSA does, and
+        re-checked here so a server that ignores ``conditions`` cannot slip others in."""
+        wanted = {i.casefold() for i in identifiers}
+        values = [cw.condition_text(i) for i in _distinct(identifiers)]
+        found = await self._batched(endpoint, values, "identifier in ({})", fields, mapper)
+        return [item for item in found if item.identifier.casefold() in wanted]
 
     async def _batched(
         self,
