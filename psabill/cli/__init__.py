@@ -17,7 +17,7 @@ import click
 from psabill import __version__
 from psabill.cli.app import App, crash, fail
 from psabill.errors import ExitCode, PsabillError
-from psabill.logjson import configure_logging
+from psabill.ops.logjson import configure_logging
 
 
 class PsabillGroup(click.Group):
@@ -118,7 +118,7 @@ def _register() -> None:
     from psabill.cli.invoices_cmd import invoices
     from psabill.cli.notify_cmd import notify
     from psabill.cli.products_cmd import products
-    from psabill.cli.sandbox import sandbox
+    from psabill.cli.sandbox_cmd import sandbox
     from psabill.cli.schedule_cmd import due, schedule
     from psabill.cli.sync_cmd import plan, sync
     from psabill.cli.units_cmd import units

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from psabill.app.mappings import edits
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import apply_edit, json_option, print_table, text
-from psabill.mappings import edits
 
 _NOTE = (
     "Being a billing admin grants nothing in the PSA itself: it is psabill's own list of "

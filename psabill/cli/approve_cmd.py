@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from psabill.approval import load_pending, require_admin
+from psabill.app.approval import load_pending, require_admin
+from psabill.app.runner import Runner, SyncRequest
 from psabill.cli.app import App, echo_json, pass_app, stdout_console
 from psabill.cli.progress import observer_for
 from psabill.cli.render import plan_table, print_report, report_json
 from psabill.core.planfile import plan_to_data
 from psabill.errors import UsageError
 from psabill.notify import after_run
-from psabill.runner import Runner, SyncRequest
 from psabill.state import Ledger, ledger_path
 
 

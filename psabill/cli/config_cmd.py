@@ -9,8 +9,8 @@ import click
 
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.config.loader import CONFIG_NAME
-from psabill.config.render import effective, to_toml
 from psabill.config.sample import write_sample
+from psabill.config.show import effective, to_toml
 from psabill.errors import ConfigError
 
 

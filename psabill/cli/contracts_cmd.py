@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
+from psabill.app.mappings import edits, verify
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import apply_edit, json_option, on_psa, print_table, source_option
 from psabill.config.models import Config, Contract, Customer
 from psabill.core.mapping import customer_key
 from psabill.errors import UsageError
-from psabill.mappings import edits, verify
 
 
 @click.group()

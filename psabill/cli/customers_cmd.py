@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import click
 
+from psabill.app.mappings import edits, inventory, verify
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import (
     apply_edit,
@@ -18,7 +19,6 @@ from psabill.cli.editing import (
     text,
 )
 from psabill.errors import ExitCode
-from psabill.mappings import edits, inventory, verify
 from psabill.psa.base import PsaClient
 
 

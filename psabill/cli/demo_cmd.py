@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 
+from psabill.app.runner import Runner, SyncReport, SyncRequest
 from psabill.cli.app import App, pass_app
 from psabill.cli.render import print_report
 from psabill.config.loader import LoadedConfig, load_config
-from psabill.demo import prepare, start_sandbox
 from psabill.notify import after_run
-from psabill.runner import Runner, SyncReport, SyncRequest
+from psabill.sandbox.demo import prepare, start_sandbox
 
 
 @click.command()

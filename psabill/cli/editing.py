@@ -10,10 +10,10 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from psabill.app.mappings.edits import Draft
+from psabill.app.mappings.store import MappingStore
+from psabill.app.mappings.verify import with_client
 from psabill.cli.app import App, stdout_console, warn
-from psabill.mappings.edits import Draft
-from psabill.mappings.store import MappingStore
-from psabill.mappings.verify import with_client
 from psabill.psa.base import PsaClient
 
 T = TypeVar("T")

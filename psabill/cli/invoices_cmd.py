@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import click
 
-from psabill.approval import require_admin
+from psabill.app.approval import require_admin
+from psabill.app.invoices import companies_of, current_period, invoices_for, parse_period
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import json_option, on_psa, print_table, text
-from psabill.invoices import companies_of, current_period, invoices_for, parse_period
 
 
 @click.group()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import click
 
+from psabill.app.mappings import edits, inventory, verify
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import (
     Money,
@@ -19,10 +20,9 @@ from psabill.cli.editing import (
     source_option,
     text,
 )
+from psabill.core.entities import CatalogItem, NewCatalogItem
 from psabill.core.plan import IDENTIFIER_LIMIT, default_identifier
-from psabill.core.psa import CatalogItem, NewCatalogItem
 from psabill.errors import UsageError
-from psabill.mappings import edits, inventory, verify
 from psabill.psa.base import PsaClient
 
 DESCRIPTION_LIMIT = 60  # ConnectWise: catalog item description, at most 60 characters

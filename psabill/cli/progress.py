@@ -7,7 +7,7 @@ import sys
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from psabill.apply import NullObserver, Observer
+from psabill.app.apply import NullObserver, Observer
 from psabill.core.outcome import LineResult
 
 

@@ -7,11 +7,11 @@ from typing import Any
 import click
 from rich.table import Table
 
+from psabill.app.runner import SyncReport
 from psabill.cli.app import stdout_console
 from psabill.core.outcome import LineResult
 from psabill.core.plan import Plan, PlanLine, qty
 from psabill.core.planfile import plan_to_data
-from psabill.runner import SyncReport
 
 JSON_SCHEMA = "psabill.sync/1"
 _PLAN_ONLY = ("dry_run", "planned", "awaiting")

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
+from psabill.app.due import TargetDue, completed_reader, evaluate_targets, targets
 from psabill.cli.app import App, echo_json, parse_instant, pass_app, stdout_console
-from psabill.core.schedule import Due, Slot, format_duration, next_slots
-from psabill.due import TargetDue, completed_reader, evaluate_targets, targets
+from psabill.core.schedule.engine import Due, Slot, format_duration, next_slots
 from psabill.errors import ExitCode
 
 _AT_HELP = "Pretend it is this instant (ISO 8601 with offset) - a what-if."

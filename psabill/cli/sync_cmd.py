@@ -9,16 +9,16 @@ from pathlib import Path
 
 import click
 
-from psabill.approval import require_admin
+from psabill.app.approval import require_admin
+from psabill.app.plans import load_plan, save_plan
+from psabill.app.runner import Runner, SyncReport, SyncRequest
 from psabill.cli.app import App, echo_json, pass_app, warn
 from psabill.cli.progress import observer_for
 from psabill.cli.render import print_report, report_json
 from psabill.config.models import Config
 from psabill.errors import PsabillError, UsageError
-from psabill.monitor import ping
 from psabill.notify import after_run, retry_pending
-from psabill.plans import load_plan, save_plan
-from psabill.runner import Runner, SyncReport, SyncRequest
+from psabill.ops.monitor import ping
 
 
 def _runner(app: App, *, progress: bool) -> Runner:

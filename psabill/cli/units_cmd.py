@@ -14,7 +14,7 @@ import click
 
 from psabill.cli.app import App, echo_json, pass_app, warn
 from psabill.errors import ConfigError, UsageError
-from psabill.units import (
+from psabill.ops.units import (
     DEFAULT_SYSTEM_STATE,
     Setup,
     UnitFile,

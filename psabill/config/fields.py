@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
 
-from psabill.core.schedule import WEEKDAYS, format_duration, parse_duration
+from psabill.core.schedule.engine import WEEKDAYS, format_duration, parse_duration
 
 _EMAIL = re.compile(
     r"^[^@\s,;<>\"()\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$"

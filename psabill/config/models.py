@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from psabill.config.fields import CatchUp, Email, EmailList, Hour, Share, Weekday, is_loopback
-from psabill.config.ops import Approval, Monitoring
-from psabill.config.sources import Source
-from psabill.core.schedule import Rule, validate_cron
+from psabill.config.ops_models import Approval, Monitoring
+from psabill.config.source_models import Source
+from psabill.core.schedule.engine import Rule, validate_cron
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
-_CODEBASE = re.compile(r"[A-Za-z0-9_.\-]+/")  # as psabill.psa.cw_urls reads it
+_CODEBASE = re.compile(r"[A-Za-z0-9_.\-]+/")  # as psabill.psa.connectwise.urls reads it
 Outcome = Literal["success", "partial", "failure"]
 
 
@@ -180,7 +180,7 @@ class Psa(BaseModel):
     @field_validator("site")
     @classmethod
     def _https_unless_loopback(cls, site: str) -> str:
-        text = site.strip()  # as psabill.psa.cw_urls.parse_site reads it
+        text = site.strip()  # as psabill.psa.connectwise.urls.parse_site reads it
         parts = urlsplit(text if "://" in text else f"https://{text}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"site must be a host name or an http(s) URL, got {site!r}")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psabill.config.models import Config, Contract, Customer
-from psabill.core.psa import Agreement
+from psabill.core.entities import Agreement
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from typing import Literal
 
 from psabill.config.models import Config, Customer, Product
 from psabill.core.contracts import choose_agreement, contract_for
+from psabill.core.entities import Addition, Agreement, CatalogItem, Company
 from psabill.core.mapping import Desired, Resolution, customer_key
-from psabill.core.psa import Addition, Agreement, CatalogItem, Company
 
 Action = Literal[
     "create", "update", "zero", "cancel", "unchanged", "keep",

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from psabill.app.runner import SyncReport
 from psabill.config.loader import LoadedConfig
 from psabill.errors import PsabillError
 from psabill.notify.compose import Composed, compose_run
 from psabill.notify.delivery import Delivery, Envelope, MailConnectionError, MailError
-from psabill.notify.outbox import Attempt, FlushResult, enqueue, flush, open_session
-from psabill.runner import SyncReport
+from psabill.notify.dispatch import Attempt, FlushResult, enqueue, flush, open_session
 from psabill.state import Ledger, ledger_path
 
 __all__ = [

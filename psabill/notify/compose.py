@@ -18,9 +18,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from psabill import __version__
+from psabill.app.runner import SyncReport
 from psabill.config.models import Config, Notify
 from psabill.core.mapping import customer_key
-from psabill.notify.render import csv_attachment, html_body, text_body
+from psabill.notify.formats import csv_attachment, html_body, text_body
 from psabill.notify.summary import (
     Summary,
     counts_text,
@@ -31,7 +32,6 @@ from psabill.notify.summary import (
     run_period,
     run_summary,
 )
-from psabill.runner import SyncReport
 
 # `[notify].on` knows success, partial and failure; a guard holding customers back
 # needs someone's attention just like a failure does.

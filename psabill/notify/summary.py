@@ -1,7 +1,7 @@
 """What a run summary says, as plain data: facts, failures, notes and the line table.
 
-Pure: built from a :class:`~psabill.runner.SyncReport` and the config, with
-time as a parameter. :mod:`psabill.notify.render` turns a :class:`Summary`
+Pure: built from a :class:`~psabill.app.runner.SyncReport` and the config, with
+time as a parameter. :mod:`psabill.notify.formats` turns a :class:`Summary`
 into text, HTML and CSV; keeping the wording here means both bodies of one
 message always say the same thing.
 """
@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from psabill.app.runner import SyncReport
 from psabill.config.models import Config, Customer, Schedule
 from psabill.core.mapping import customer_key
 from psabill.core.outcome import LineResult
 from psabill.core.plan import WRITES, Plan, PlanLine, qty
-from psabill.core.schedule import next_slots
-from psabill.runner import SyncReport
+from psabill.core.schedule.engine import next_slots
 
 DONE_VERBS = {"create": "created", "update": "updated", "zero": "zeroed", "cancel": "cancelled"}
 _HINTS = {

@@ -33,7 +33,7 @@ def open_client(psa: Psa, *, policy: RetryPolicy | None = None) -> PsaClient:
     http site that is not loopback, an unreadable CA bundle, an unsupported PSA kind).
     """
     if psa.kind == "connectwise":
-        from psabill.psa.connectwise import ConnectWiseClient
+        from psabill.psa.connectwise.client import ConnectWiseClient
 
         return ConnectWiseClient(psa, policy=policy)
     raise ConfigError(

@@ -1,7 +1,7 @@
 """What psabill needs from a PSA, in psabill's own terms.
 
 Every PSA adapter (ConnectWise now; Autotask and HaloPSA later) implements :class:`PsaClient`
-and maps its wire format to the value objects of :mod:`psabill.core.psa`. Adapters raise only
+and maps its wire format to the value objects of :mod:`psabill.core.entities`. Adapters raise only
 :class:`~psabill.errors.PsaError` (with a hint a user can act on) or ``ValueError`` for a
 programming mistake such as a too-short search text.
 
@@ -23,7 +23,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
-from psabill.core.psa import (
+from psabill.core.entities import (
     Addition,
     Agreement,
     CatalogItem,

@@ -12,7 +12,7 @@ Typical use::
 """
 
 from psabill.sandbox.api import DEMO_CREDENTIALS, SandboxCredentials
-from psabill.sandbox.errors import ApiError, ValidationIssue
+from psabill.sandbox.api_errors import ApiError, ValidationIssue
 from psabill.sandbox.faults import (
     FaultPlan,
     FaultRule,

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from psabill.sandbox.api import ApiRequest, ApiResponse, json_response
-from psabill.sandbox.errors import ApiError
+from psabill.sandbox.api_errors import ApiError
 from psabill.sandbox.faults import FaultPlan
 
 if TYPE_CHECKING:

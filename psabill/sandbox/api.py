@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from psabill.sandbox import entities
-from psabill.sandbox.errors import ApiError, not_found
+from psabill.sandbox.api_errors import ApiError, not_found
 from psabill.sandbox.model import (
     ADDITION,
     AGREEMENT,

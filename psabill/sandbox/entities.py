@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from psabill.sandbox.errors import ApiError, ValidationIssue, invalid_object, not_found
+from psabill.sandbox.api_errors import ApiError, ValidationIssue, invalid_object, not_found
 from psabill.sandbox.model import (
     ADDITION,
     AGREEMENT,

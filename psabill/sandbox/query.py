@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from psabill.sandbox import conditions
-from psabill.sandbox.errors import invalid_query
+from psabill.sandbox.api_errors import invalid_query
 from psabill.sandbox.schema import Resource
 
 DEFAULT_PAGE_SIZE = 25

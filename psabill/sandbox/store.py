@@ -15,7 +15,7 @@ additions at 9000, ...) so a client that mixes up ids gets a 404, not somebody e
 
 One re-entrant lock guards everything; the HTTP layer holds it for a whole request so
 compound operations (look up, validate, insert) are atomic. Every ``add_*`` helper validates
-through the same code as the HTTP API and raises :class:`~psabill.sandbox.errors.ApiError`.
+through the same code as the HTTP API and raises :class:`~psabill.sandbox.api_errors.ApiError`.
 """
 
 from __future__ import annotations

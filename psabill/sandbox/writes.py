@@ -18,7 +18,7 @@ import copy
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from psabill.sandbox.errors import ApiError, ValidationIssue, invalid_object
+from psabill.sandbox.api_errors import ApiError, ValidationIssue, invalid_object
 from psabill.sandbox.schema import Field, FieldProblem, Ref, Resource, coerce
 
 Resolver = Callable[[Ref, str, Any], int | None]

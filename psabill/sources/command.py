@@ -22,7 +22,7 @@ from pathlib import Path
 from tempfile import SpooledTemporaryFile
 from typing import IO
 
-from psabill.config.sources import CommandSource
+from psabill.config.source_models import CommandSource
 from psabill.errors import SourceError
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024

@@ -13,9 +13,9 @@ import csv
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
-from psabill.config.sources import Source
+from psabill.config.source_models import Source
 from psabill.errors import SourceError
-from psabill.sources.records import RawRow
+from psabill.sources.parse import RawRow
 
 DELIMITERS = (",", ";")
 

@@ -21,7 +21,7 @@ import httpx
 
 from psabill import __version__
 from psabill.config.fields import is_loopback
-from psabill.config.sources import HttpSource
+from psabill.config.source_models import HttpSource
 from psabill.errors import SourceError
 
 _HTTP_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.proxy")

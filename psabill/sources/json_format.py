@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from psabill.errors import SourceError
-from psabill.sources.records import RawRow, show
+from psabill.sources.parse import RawRow, show
 
 ROOT_KEY = "usage"
 

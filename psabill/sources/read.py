@@ -13,13 +13,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from psabill.config.sources import CommandSource, CsvSource, HttpSource, JsonSource, Source
+from psabill.config.source_models import CommandSource, CsvSource, HttpSource, JsonSource, Source
 from psabill.errors import SourceError
 from psabill.sources.command import run_command
 from psabill.sources.csv_format import csv_rows
 from psabill.sources.http_fetch import fetch
 from psabill.sources.json_format import json_rows, parse_json
-from psabill.sources.records import RawRow, SourceResult, UsageRecord, collect
+from psabill.sources.parse import RawRow, SourceResult, UsageRecord, collect
 from psabill.sources.text import utf8_lines, utf8_text
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from psabill.config.loader import load_config
 from psabill.config.models import Config
 from psabill.config.sample import sample_text
-from psabill.config.sources import CommandSource, CsvSource, HttpSource, JsonSource
+from psabill.config.source_models import CommandSource, CsvSource, HttpSource, JsonSource
 from tests.conftest import ENV
 
 

@@ -1,4 +1,4 @@
-"""psabill.core.cron: which expressions a config may hold, and the reason given when it may not."""
+"""psabill.core.schedule.cron: which expressions a config may hold, and why one may not."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from itertools import islice
 
 import pytest
 
-from psabill.core.cron import cron_after, cron_until, validate_cron
+from psabill.core.schedule.cron import cron_after, cron_until, validate_cron
 
 
 @pytest.mark.parametrize(

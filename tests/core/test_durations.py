@@ -1,4 +1,4 @@
-"""psabill.core.durations: the catch-up window syntax and how durations read in reports."""
+"""psabill.core.schedule.durations: the catch-up window syntax and how durations read in reports."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from psabill.core.durations import describe_lateness, format_duration, parse_duration
+from psabill.core.schedule.durations import describe_lateness, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""psabill.core.schedule: calendar and DST tables, due decisions, cron slots, rule validation.
+"""core.schedule.engine: calendar and DST tables, due decisions, cron slots, rule validation.
 
 Expected values are written out literally (month lengths, UTC instants worked out by hand from
 the zones' published offsets) rather than recomputed the way the engine computes them.
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from psabill.core.schedule import (
+from psabill.core.schedule.engine import (
     Rule,
     Slot,
     next_slots,

@@ -1,4 +1,4 @@
-"""psabill.core.schedule.evaluate: one decision per invocation, from the rule, ledger and `now`."""
+"""core.schedule.engine.evaluate: one decision per invocation, from rule, ledger and `now`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from psabill.core.schedule import MAX_LISTED, Completed, Due, NotDue, Rule, Slot, evaluate
+from psabill.core.schedule.engine import MAX_LISTED, Completed, Due, NotDue, Rule, Slot, evaluate
 
 NEW_YORK = ZoneInfo("America/New_York")
 MONTHLY_5 = Rule(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psabill.core.schedule import (
+from psabill.core.schedule.engine import (
     Completed,
     Due,
     Mode,

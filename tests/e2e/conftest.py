@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from psabill.cli import main
-from psabill.demo import DemoSetup, prepare
 from psabill.sandbox import Sandbox, Store, seed_demo
+from psabill.sandbox.demo import DemoSetup, prepare
 
 
 @dataclass

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from psabill.state import Ledger, ledger_path
+from tests.app.mappings.support import register
 from tests.e2e.conftest import World
-from tests.mappings.support import register
 from tests.ops.support import ping_server
 
 

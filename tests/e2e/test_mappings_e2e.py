@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from tests.app.mappings.support import register
 from tests.e2e.conftest import World
-from tests.mappings.support import register
 
 
 @pytest.fixture(autouse=True)

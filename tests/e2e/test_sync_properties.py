@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from psabill.app.runner import Runner, SyncRequest
 from psabill.config.loader import load_config
-from psabill.runner import Runner, SyncRequest
 from psabill.sandbox import Sandbox, Store
 from psabill.sandbox.seed import seed_large
 from psabill.sandbox.world import customer_id, product_sku, write_usage, write_world_config

@@ -17,6 +17,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from click.testing import CliRunner, Result
 
+from psabill.app.due import evaluate_targets
+from psabill.app.runner import SyncReport
 from psabill.cli import main
 from psabill.cli.notify_cmd import notify
 from psabill.config.loader import LoadedConfig
@@ -24,8 +26,6 @@ from psabill.config.models import Config
 from psabill.core.mapping import Resolution, Unmapped
 from psabill.core.outcome import LineResult
 from psabill.core.plan import Action, Plan, PlanLine
-from psabill.due import evaluate_targets
-from psabill.runner import SyncReport
 from psabill.state import Ledger, OutboxRecord, ledger_path
 
 PASSWORD = "s3cret-Passw0rd-for-smtp"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from psabill.demo import DemoSetup, prepare
 from psabill.sandbox import Sandbox, Store, seed_demo
+from psabill.sandbox.demo import DemoSetup, prepare
 from tests.notify.conftest import StartServer
 from tests.notify.support import free_port, pending, psabill
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from psabill.config.ops import Monitoring
-from psabill.monitor import ping, ping_target, shown
+from psabill.config.ops_models import Monitoring
+from psabill.ops.monitor import ping, ping_target, shown
 from tests.ops.support import dead_url, ping_server
 
 SECRET = "5f1c0d2e-secret-uuid"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from psabill.cli import main
-from psabill.logjson import JsonFormatter, StderrHandler, configure_logging, level_for
+from psabill.ops.logjson import JsonFormatter, StderrHandler, configure_logging, level_for
 from tests.conftest import ENV, MINIMAL
 
 ESC = "\x1b["

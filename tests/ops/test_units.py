@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from psabill.cli import main
 from psabill.cli.units_cmd import psabill_command, units
 from psabill.errors import UsageError
-from psabill.units import (
+from psabill.ops.units import (
     DEFAULT_CONFIG,
     DEFAULT_EXECUTABLE,
     DEFAULT_SYSTEM_STATE,

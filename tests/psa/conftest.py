@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from psabill.config.models import Psa
-from psabill.psa.connectwise import ConnectWiseClient
+from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.pacing import RetryPolicy
 
 PRIVATE_KEY = "pr1vate-K3y-do-not-leak"

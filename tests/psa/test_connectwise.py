@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from psabill.core.psa import NewAddition, NewCatalogItem
+from psabill.core.entities import NewAddition, NewCatalogItem
 from psabill.errors import ConfigError, PsaError
 from psabill.psa import PsaClient, open_client
-from psabill.psa.connectwise import ConnectWiseClient
+from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.pacing import RetryPolicy
 from tests.psa.conftest import (
     CLIENT_ID,

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from psabill.config.models import Psa
-from psabill.core.psa import NewAddition, NewCatalogItem
-from psabill.psa.connectwise import ConnectWiseClient
+from psabill.core.entities import NewAddition, NewCatalogItem
+from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.pacing import RetryPolicy
 from psabill.sandbox import (
     DEMO_CREDENTIALS,

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from psabill.core.psa import Addition, Agreement, CatalogItem, Company, Invoice, NewAddition
+from psabill.core.entities import Addition, Agreement, CatalogItem, Company, Invoice, NewAddition
 from psabill.errors import PsaError
-from psabill.psa.connectwise import ConnectWiseClient
-from psabill.psa.cw_mapping import addition_body, wire_number
+from psabill.psa.connectwise.client import ConnectWiseClient
+from psabill.psa.connectwise.mapping import addition_body, wire_number
 from tests.psa.conftest import FakeCw, reply, run
 
 MakeClient = Callable[..., ConnectWiseClient]

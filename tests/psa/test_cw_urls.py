@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from psabill.errors import ConfigError, PsaError
-from psabill.psa.cw_urls import normalise_codebase, parse_company_info, parse_site
+from psabill.psa.connectwise.urls import normalise_codebase, parse_company_info, parse_site
 
 
 @pytest.mark.parametrize(

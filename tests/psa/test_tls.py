@@ -14,7 +14,7 @@ import pytest
 import trustme
 
 from psabill.errors import PsaError
-from psabill.psa.connectwise import ConnectWiseClient
+from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.pacing import RetryPolicy
 from tests.psa.conftest import FakeClock, make_psa, run
 

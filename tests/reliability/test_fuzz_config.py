@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from psabill.cli import main
 from psabill.config.models import Psa
 from psabill.config.sample import sample_text
-from psabill.psa.cw_urls import normalise_codebase, parse_site
+from psabill.psa.connectwise.urls import normalise_codebase, parse_site
 from tests.conftest import ENV
 
 SAMPLE = sample_text()

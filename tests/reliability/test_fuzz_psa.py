@@ -20,16 +20,16 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from psabill.app.runner import Runner, SyncRequest
 from psabill.config.loader import load_config
-from psabill.core import psa as entities
-from psabill.demo import prepare
+from psabill.core import entities
 from psabill.errors import PsaError
 from psabill.psa import PsaClient
 from psabill.psa.base import AccessReport
-from psabill.psa.connectwise import ConnectWiseClient
+from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.pacing import RetryPolicy
-from psabill.runner import Runner, SyncRequest
 from psabill.sandbox import Sandbox, Store, seed_demo
+from psabill.sandbox.demo import prepare
 from tests.psa.conftest import FakeClock, make_psa
 from tests.psa.test_cw_mapping import ADDITION, AGREEMENT, CATALOG, COMPANY, INVOICE
 

@@ -23,11 +23,11 @@ from pydantic import TypeAdapter
 
 from psabill.cli import main
 from psabill.config.loader import load_config
-from psabill.config.sources import Source
+from psabill.config.source_models import Source
 from psabill.core.plan import default_identifier
-from psabill.demo import DemoSetup, prepare
 from psabill.errors import SourceError
 from psabill.sandbox import Sandbox, Store, seed_demo
+from psabill.sandbox.demo import DemoSetup, prepare
 from psabill.sources import MAX_QUANTITY, UsageRecord, read_source
 
 FUZZ = settings(

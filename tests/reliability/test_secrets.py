@@ -31,11 +31,11 @@ from click.testing import CliRunner
 
 from psabill.cli import main
 from psabill.config.loader import load_config
-from psabill.config.render import MASK
-from psabill.demo import prepare
+from psabill.config.show import MASK
 from psabill.errors import PsaError, SourceError
 from psabill.psa import open_client
 from psabill.sandbox import DEMO_CREDENTIALS, Sandbox, SandboxCredentials, Store, seed_demo
+from psabill.sandbox.demo import prepare
 from psabill.sources import read_source
 from psabill.state import ledger_path
 

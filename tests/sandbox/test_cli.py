@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from psabill.cli.sandbox import sandbox
+from psabill.cli.sandbox_cmd import sandbox
 from tests.sandbox.support import make_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_serve_refuses_a_bad_fault_file(tmp_path: Path) -> None:
 def _start(*args: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen(
-        [sys.executable, "-m", "psabill.cli.sandbox", "serve", *args],
+        [sys.executable, "-m", "psabill.cli.sandbox_cmd", "serve", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from psabill.config.sources import Source
+from psabill.config.source_models import Source
 from psabill.errors import SourceError
 from psabill.sources import UsageRecord, read_source
 

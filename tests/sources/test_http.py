@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from psabill.config.sources import Source
+from psabill.config.source_models import Source
 from psabill.errors import SourceError
 from psabill.sources import read_source
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from psabill.config.sources import Source
+from psabill.config.source_models import Source
 
 from .support import failure, make_source, quantities, read
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from psabill.sources.records import parse_date, parse_quantity
+from psabill.sources.parse import parse_date, parse_quantity
 
 from .support import failure, make_source, quantities, read
 

@@ -1,0 +1,207 @@
+"""Apply a plan to the PSA, recording planned -> sent -> confirmed in the ledger.
+
+Each write line is marked ``sent`` before its request goes out, so a crash
+leaves a trace; after all writes the touched agreements are read back and
+each line is ``confirmed`` only if the PSA really holds what was planned.
+One failing line never stops the others. Writes are absolute, so a re-run
+after a crash converges instead of doubling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Protocol
+
+from psabill.core.entities import Addition, NewAddition, NewCatalogItem
+from psabill.core.outcome import STATUS_WITHOUT_WRITE, LineResult
+from psabill.core.plan import Plan, PlanLine
+from psabill.errors import PsaError
+from psabill.psa.base import PsaClient
+from psabill.state import Ledger, NewLine
+
+
+class Observer(Protocol):
+    """Progress display hook; the CLI renders it, the runner never imports rich."""
+
+    def started(self, writes: int) -> None: ...
+
+    def line_done(self, result: LineResult) -> None: ...
+
+    def finished(self) -> None: ...
+
+
+class NullObserver:
+    def started(self, writes: int) -> None:
+        pass
+
+    def line_done(self, result: LineResult) -> None:
+        pass
+
+    def finished(self) -> None:
+        pass
+
+
+@dataclass
+class Applier:
+    client: PsaClient
+    ledger: Ledger
+    run_id: int
+    now: Callable[[], datetime]
+    observer: Observer = field(default_factory=NullObserver)
+    repaired: list[str] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
+
+    async def apply(self, plan: Plan) -> list[LineResult]:
+        self.today = plan.today
+        ids = self.ledger.add_lines(self.run_id, [_new_line(line) for line in plan.lines])
+        results: dict[int, LineResult] = {}
+        for line_id, line in zip(ids, plan.lines, strict=True):
+            if not line.writes:
+                results[line_id] = LineResult(line, STATUS_WITHOUT_WRITE[line.action], None)
+        writes = {i: line for i, line in zip(ids, plan.lines, strict=True) if line.writes}
+        self.observer.started(len(writes))
+        writes, failed = await self._repair_catalog(plan, writes)
+        results.update(failed)
+        sent = await self._send_all(writes, results)
+        results.update(await self._read_back(sent))
+        self.observer.finished()
+        return [results[i] for i in ids]
+
+    async def _repair_catalog(
+        self, plan: Plan, writes: dict[int, PlanLine]
+    ) -> tuple[dict[int, PlanLine], dict[int, LineResult]]:
+        """Create the catalog items broken mappings fall back to, then point lines at them."""
+        product_ids: dict[str, int] = {}
+        errors: dict[str, str] = {}
+        for repair in plan.repairs:
+            new = NewCatalogItem(
+                repair.identifier,
+                repair.description,
+                repair.description,
+                price=repair.price,
+                cost=repair.cost,
+            )
+            try:
+                item = await self.client.create_catalog_item(new)
+            except PsaError as exc:
+                errors[repair.identifier] = f"could not create catalog item: {exc}"
+                continue
+            product_ids[repair.identifier] = item.id
+            verb = "bills as" if repair.exists else "now bills as newly created"
+            self.repaired.append(
+                f"{repair.sku} {verb} {item.identifier!r} because PSA product "
+                f"{repair.missing!r} is missing; set psa_product to keep it that way"
+            )
+        kept: dict[int, PlanLine] = {}
+        failed: dict[int, LineResult] = {}
+        for line_id, line in writes.items():
+            ident = line.psa_product or ""
+            if ident in errors:
+                failed[line_id] = self._fail(line_id, line, errors[ident])
+            elif line.product_id is None and ident in product_ids:
+                kept[line_id] = replace(line, product_id=product_ids[ident])
+            else:
+                kept[line_id] = line
+        return kept, failed
+
+    async def _send_all(
+        self, writes: dict[int, PlanLine], results: dict[int, LineResult]
+    ) -> dict[int, PlanLine]:
+        outcomes = await asyncio.gather(*(self._send(i, line) for i, line in writes.items()))
+        sent: dict[int, PlanLine] = {}
+        for line_id, outcome in zip(writes, outcomes, strict=True):
+            if isinstance(outcome, LineResult):
+                results[line_id] = outcome
+            else:
+                sent[line_id] = outcome
+        return sent
+
+    async def _send(self, line_id: int, line: PlanLine) -> PlanLine | LineResult:
+        self.ledger.update_line(line_id, status="sent", at=self.now())
+        try:
+            addition = await self._write(line)
+        except PsaError as exc:
+            return self._fail(line_id, line, str(exc))
+        return replace(line, addition_id=addition.id)
+
+    async def _write(self, line: PlanLine) -> Addition:
+        agreement, addition = line.agreement_id or 0, line.addition_id or 0
+        if line.action == "create":
+            if line.product_id is None or line.desired is None:
+                raise PsaError(f"no catalog item for {line.psa_product!r}")
+            return await self.client.create_addition(
+                NewAddition(
+                    agreement_id=agreement,
+                    product_id=line.product_id,
+                    product_identifier=line.psa_product or "",
+                    quantity=line.desired,
+                    effective_date=self.today,
+                    unit_price=line.unit_price,
+                    unit_cost=line.unit_cost,
+                    description=line.sku,
+                )
+            )
+        if line.action == "cancel":
+            return await self.client.cancel_addition(agreement, addition, self.today)
+        assert line.desired is not None
+        return await self.client.update_addition_quantity(agreement, addition, line.desired)
+
+    async def _read_back(self, sent: dict[int, PlanLine]) -> dict[int, LineResult]:
+        """Confirm each sent line against a fresh read of its agreement."""
+        agreements = sorted({line.agreement_id for line in sent.values() if line.agreement_id})
+        try:
+            reads = await asyncio.gather(*(self.client.additions(a) for a in agreements))
+        except PsaError as exc:
+            return {i: self._fail(i, line, f"read-back failed: {exc}") for i, line in sent.items()}
+        fresh = dict(zip(agreements, reads, strict=True))
+        results = {}
+        for line_id, line in sent.items():
+            problem = _verify(line, fresh.get(line.agreement_id or 0, []))
+            if problem:
+                results[line_id] = self._fail(line_id, line, problem)
+            else:
+                self.ledger.update_line(
+                    line_id, status="confirmed", at=self.now(), addition_id=line.addition_id
+                )
+                results[line_id] = LineResult(line, "confirmed", None, line.addition_id)
+                self.observer.line_done(results[line_id])
+        return results
+
+    def _fail(self, line_id: int, line: PlanLine, error: str) -> LineResult:
+        self.ledger.update_line(line_id, status="failed", at=self.now(), error=error)
+        result = LineResult(line, "failed", error, line.addition_id)
+        self.observer.line_done(result)
+        return result
+
+
+def _verify(line: PlanLine, additions: list[Addition]) -> str | None:
+    found = next((a for a in additions if a.id == line.addition_id), None)
+    if found is None:
+        return f"read-back: addition #{line.addition_id} is not on the agreement"
+    if line.action == "cancel":
+        return None if found.cancelled_date is not None else "read-back: not cancelled"
+    if found.quantity != line.desired:
+        return f"read-back: the PSA holds {found.quantity.normalize():f}, not {line.desired}"
+    return None
+
+
+def _new_line(line: PlanLine) -> NewLine:
+    status = "planned" if line.writes else STATUS_WITHOUT_WRITE[line.action]
+    return NewLine(
+        customer=line.customer,
+        product=line.sku,
+        action=line.action,
+        status=status,
+        company=line.company,
+        agreement_id=line.agreement_id,
+        agreement_name=line.agreement_name,
+        psa_product=line.psa_product,
+        old_quantity=line.current,
+        new_quantity=line.desired,
+        addition_id=line.addition_id,
+        why=line.why,
+        error=line.why if status == "failed" else None,
+    )

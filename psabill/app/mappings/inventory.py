@@ -1,0 +1,217 @@
+"""What ``products list`` and ``customers list`` show: config, sources, ledger and PSA side by side.
+
+Every vendor product (customer) seen in the usage sources or named in the
+config gets a row. A failing source, or an unreachable PSA, never hides the
+rest: the rows are still listed and the failure is reported beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from psabill.app.mappings.store import read_draft
+from psabill.app.mappings.verify import with_client
+from psabill.config.loader import LoadedConfig
+from psabill.core.mapping import customer_key, find_customer, find_product
+from psabill.errors import PsabillError
+from psabill.psa.base import PsaClient
+from psabill.sources import SourceResult, read_all
+from psabill.state import Ledger, ledger_path
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    sku: str
+    source: str | None
+    name: str | None
+    psa_product: str | None
+    sync: bool
+    synced_total: Decimal | None
+    seen_in: tuple[str, ...]
+    status: str
+    file: str
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    key: str
+    id: str
+    source: str | None
+    name: str | None
+    psa_company: str | None
+    settings: str
+    sync: bool
+    seen_in: tuple[str, ...]
+    status: str
+    file: str
+
+
+@dataclass
+class Listing(Generic[Row]):
+    rows: list[Row] = field(default_factory=list)
+    source_errors: list[str] = field(default_factory=list)
+    psa_error: str | None = None
+
+
+def products(
+    loaded: LoadedConfig, env: Mapping[str, str], state_dir: Path, *, check_psa: bool
+) -> Listing[ProductRow]:
+    config = loaded.config
+    sources, errors = _read_sources(loaded, env)
+    origins = _origins(loaded, "products")
+    totals = _synced_totals(state_dir)
+    out: Listing[ProductRow] = Listing(source_errors=errors)
+    catalog: dict[str, bool] | None = None
+    identifiers = sorted({p.psa_product for p in config.products if p.psa_product})
+    if check_psa and identifiers:
+        catalog, out.psa_error = _catalog(loaded, identifiers)
+    for product in config.products:
+        seen = tuple(
+            r.source
+            for r in sources
+            if any(u.sku == product.sku for u in r.records)
+            and find_product(config, r.source, product.sku) == product
+        )
+        out.rows.append(
+            ProductRow(
+                product.sku,
+                product.source,
+                product.name,
+                product.psa_product,
+                product.sync,
+                totals.get(product.sku),
+                seen,
+                _product_status(product.psa_product, catalog),
+                origins.get((product.sku, product.source), "psabill.toml"),
+            )
+        )
+    seen_pairs = {(u.sku, r.source) for r in sources for u in r.records}
+    for sku, source in sorted(p for p in seen_pairs if find_product(config, p[1], p[0]) is None):
+        out.rows.append(
+            ProductRow(sku, source, None, None, True, totals.get(sku), (source,), "unmapped", "-")
+        )
+    return out
+
+
+def _product_status(psa_product: str | None, catalog: dict[str, bool] | None) -> str:
+    if psa_product is None:
+        return "unmapped"
+    if catalog is None:
+        return "mapped (PSA not checked)"
+    return "ok" if catalog.get(psa_product.casefold()) else "PSA product missing"
+
+
+def customers(
+    loaded: LoadedConfig, env: Mapping[str, str], *, check_psa: bool
+) -> Listing[CustomerRow]:
+    config = loaded.config
+    sources, errors = _read_sources(loaded, env)
+    origins = _origins(loaded, "customers")
+    out: Listing[CustomerRow] = Listing(source_errors=errors)
+    companies: dict[str, bool] | None = None
+    identifiers = sorted({c.psa_company for c in config.customers})
+    if check_psa and identifiers:
+        companies, out.psa_error = _companies(loaded, identifiers)
+    for customer in config.customers:
+        seen = tuple(
+            r.source
+            for r in sources
+            if find_customer(config, r.source, customer.id) == customer
+            and any(u.customer == customer.id for u in r.records)
+        )
+        if companies is None:
+            status = "mapped (PSA not checked)"
+        else:
+            status = (
+                "ok" if companies.get(customer.psa_company.casefold()) else "PSA company missing"
+            )
+        out.rows.append(
+            CustomerRow(
+                customer_key(customer),
+                customer.id,
+                customer.source,
+                customer.name,
+                customer.psa_company,
+                customer.settings,
+                customer.sync,
+                seen,
+                status,
+                origins.get((customer.id, customer.source), "psabill.toml"),
+            )
+        )
+    seen_pairs = {(u.customer, r.source) for r in sources for u in r.records}
+    for ident, source in sorted(p for p in seen_pairs if find_customer(config, p[1], p[0]) is None):
+        key = f"{source}:{ident}"
+        out.rows.append(
+            CustomerRow(key, ident, source, None, None, "-", True, (source,), "unmapped", "-")
+        )
+    return out
+
+
+def _read_sources(
+    loaded: LoadedConfig, env: Mapping[str, str]
+) -> tuple[list[SourceResult], list[str]]:
+    config = loaded.config
+    results = read_all(
+        config.sources,
+        base_dir=loaded.base_dir,
+        env=env,
+        decimal_skus=frozenset(p.sku for p in config.products if p.decimal_quantities),
+    )
+    errors = [f"{r.source}: {r.error}" for r in results if r.error is not None]
+    return [r for r in results if r.error is None], errors
+
+
+def _origins(loaded: LoadedConfig, section: str) -> dict[tuple[str, str | None], str]:
+    """Which file each entry's effective version comes from, by key."""
+    draft = read_draft(loaded.path)
+    ident = "sku" if section == "products" else "id"
+    names = {"config": loaded.path.name, "managed": loaded.mappings_path.name}
+    return {
+        (str(entry.get(ident)), entry.get("source")): names[which]
+        for which, entry in draft.entries(section)
+    }
+
+
+def _synced_totals(state_dir: Path) -> dict[str, Decimal]:
+    path = ledger_path(state_dir)
+    if not path.exists():
+        return {}  # no ledger yet: never create one just to read it
+    with Ledger.open(path) as ledger:
+        return ledger.last_synced_totals()
+
+
+def _catalog(
+    loaded: LoadedConfig, identifiers: list[str]
+) -> tuple[dict[str, bool] | None, str | None]:
+    async def job(client: PsaClient) -> dict[str, bool]:
+        items = await client.catalog_items(identifiers)
+        return {i.identifier.casefold(): not i.inactive for i in items}
+
+    try:
+        return with_client(loaded.config, job), None
+    except PsabillError as exc:
+        return None, exc.message
+
+
+def _companies(
+    loaded: LoadedConfig, identifiers: list[str]
+) -> tuple[dict[str, bool] | None, str | None]:
+    async def job(client: PsaClient) -> dict[str, bool]:
+        found = await client.companies(identifiers)
+        live: dict[str, bool] = {}
+        for company in found:
+            key = company.identifier.casefold()
+            live[key] = live.get(key, False) or not company.deleted
+        return live
+
+    try:
+        return with_client(loaded.config, job), None
+    except PsabillError as exc:
+        return None, exc.message

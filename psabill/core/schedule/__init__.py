@@ -1,0 +1,1 @@
+"""The billing schedule: pure slot maths in the account's zone."""

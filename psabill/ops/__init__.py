@@ -1,0 +1,1 @@
+"""Operations: monitoring pings, systemd/cron units, JSON logging."""

@@ -1,0 +1,1 @@
+"""ConnectWise Manage: the REST client, its session, answers and wire mapping."""
