@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from psabill.app.runner import Runner, SyncRequest
+from psabill.app.runner import Runner
 from psabill.config.loader import load_config
+from psabill.core.report import SyncRequest
 from psabill.sandbox import Sandbox, Store
 from psabill.sandbox.seed import seed_large
 from psabill.sandbox.world import customer_id, product_sku, write_usage, write_world_config

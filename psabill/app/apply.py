@@ -10,14 +10,14 @@ after a crash converges instead of doubling.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 
 from psabill.core.entities import Addition, NewAddition, NewCatalogItem
 from psabill.core.outcome import STATUS_WITHOUT_WRITE, LineResult
-from psabill.core.plan import Plan, PlanLine
+from psabill.core.plan import CatalogRepair, Plan, PlanLine
 from psabill.errors import PsaError
 from psabill.psa.base import PsaClient
 from psabill.state import Ledger, NewLine
@@ -52,11 +52,11 @@ class Applier:
     now: Callable[[], datetime]
     observer: Observer = field(default_factory=NullObserver)
     repaired: list[str] = field(default_factory=list)
-    today: date = field(default_factory=date.today)
 
     async def apply(self, plan: Plan) -> list[LineResult]:
-        self.today = plan.today
-        ids = self.ledger.add_lines(self.run_id, [_new_line(line) for line in plan.lines])
+        """Apply every line; effective dates are the plan's billing date, never the wall clock."""
+        new = [_new_line(line) for line in plan.lines]
+        ids = self.ledger.add_lines(self.run_id, new, at=self.now())
         results: dict[int, LineResult] = {}
         for line_id, line in zip(ids, plan.lines, strict=True):
             if not line.writes:
@@ -65,7 +65,7 @@ class Applier:
         self.observer.started(len(writes))
         writes, failed = await self._repair_catalog(plan, writes)
         results.update(failed)
-        sent = await self._send_all(writes, results)
+        sent = await self._send_all(writes, results, plan.today)
         results.update(await self._read_back(sent))
         self.observer.finished()
         return [results[i] for i in ids]
@@ -74,9 +74,19 @@ class Applier:
         self, plan: Plan, writes: dict[int, PlanLine]
     ) -> tuple[dict[int, PlanLine], dict[int, LineResult]]:
         """Create the catalog items broken mappings fall back to, then point lines at them."""
+        product_ids, errors = await self._create_repairs(plan.repairs)
+        return self._repoint(writes, product_ids, errors)
+
+    async def _create_repairs(
+        self, repairs: Sequence[CatalogRepair]
+    ) -> tuple[dict[str, int], dict[str, str]]:
+        """Catalog item ids by identifier, and why each one that could not be created failed.
+
+        Each success is also noted in ``repaired``, since the mapping now bills differently.
+        """
         product_ids: dict[str, int] = {}
         errors: dict[str, str] = {}
-        for repair in plan.repairs:
+        for repair in repairs:
             new = NewCatalogItem(
                 repair.identifier,
                 repair.description,
@@ -95,6 +105,14 @@ class Applier:
                 f"{repair.sku} {verb} {item.identifier!r} because PSA product "
                 f"{repair.missing!r} is missing; set psa_product to keep it that way"
             )
+        return product_ids, errors
+
+    def _repoint(
+        self, writes: dict[int, PlanLine], product_ids: dict[str, int], errors: dict[str, str]
+    ) -> tuple[dict[int, PlanLine], dict[int, LineResult]]:
+        """Lines left to write (on the created item if they had none), and lines whose
+        catalog item could not be created, failed now rather than sent half-mapped.
+        """
         kept: dict[int, PlanLine] = {}
         failed: dict[int, LineResult] = {}
         for line_id, line in writes.items():
@@ -108,9 +126,10 @@ class Applier:
         return kept, failed
 
     async def _send_all(
-        self, writes: dict[int, PlanLine], results: dict[int, LineResult]
+        self, writes: dict[int, PlanLine], results: dict[int, LineResult], today: date
     ) -> dict[int, PlanLine]:
-        outcomes = await asyncio.gather(*(self._send(i, line) for i, line in writes.items()))
+        sends = (self._send(i, line, today) for i, line in writes.items())
+        outcomes = await asyncio.gather(*sends)
         sent: dict[int, PlanLine] = {}
         for line_id, outcome in zip(writes, outcomes, strict=True):
             if isinstance(outcome, LineResult):
@@ -119,15 +138,15 @@ class Applier:
                 sent[line_id] = outcome
         return sent
 
-    async def _send(self, line_id: int, line: PlanLine) -> PlanLine | LineResult:
+    async def _send(self, line_id: int, line: PlanLine, today: date) -> PlanLine | LineResult:
         self.ledger.update_line(line_id, status="sent", at=self.now())
         try:
-            addition = await self._write(line)
+            addition = await self._write(line, today)
         except PsaError as exc:
             return self._fail(line_id, line, str(exc))
         return replace(line, addition_id=addition.id)
 
-    async def _write(self, line: PlanLine) -> Addition:
+    async def _write(self, line: PlanLine, today: date) -> Addition:
         agreement, addition = line.agreement_id or 0, line.addition_id or 0
         if line.action == "create":
             if line.product_id is None or line.desired is None:
@@ -138,14 +157,14 @@ class Applier:
                     product_id=line.product_id,
                     product_identifier=line.psa_product or "",
                     quantity=line.desired,
-                    effective_date=self.today,
+                    effective_date=today,
                     unit_price=line.unit_price,
                     unit_cost=line.unit_cost,
                     description=line.sku,
                 )
             )
         if line.action == "cancel":
-            return await self.client.cancel_addition(agreement, addition, self.today)
+            return await self.client.cancel_addition(agreement, addition, today)
         assert line.desired is not None
         return await self.client.update_addition_quantity(agreement, addition, line.desired)
 

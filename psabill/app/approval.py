@@ -112,6 +112,14 @@ def pending_for(ledger: Ledger, slots: Iterable[PlannedSlot], account: str) -> P
 
 def load_pending(ledger: Ledger, run_id: int, account: str) -> PendingPlan:
     """The plan of planned run ``run_id``, if it may be approved now; UsageError why not."""
+    pending = _parse(_unapproved_plan_run(ledger, run_id), account)
+    _refuse_superseded(ledger, pending, account)
+    _refuse_billed_past(ledger, pending)
+    return pending
+
+
+def _unapproved_plan_run(ledger: Ledger, run_id: int) -> RunRecord:
+    """Run ``run_id`` if it is a plan nobody approved yet; UsageError naming what it is instead."""
     run = ledger.run(run_id)
     if run is None:
         raise UsageError(f"no run {run_id} in the ledger", hint="see `psabill history`")
@@ -127,25 +135,34 @@ def load_pending(ledger: Ledger, run_id: int, account: str) -> PendingPlan:
             f"run {run_id} was already approved by {done[0].acting_admin} (run {done[0].id})",
             hint=f"see `psabill report {done[0].id}`",
         )
-    pending = _parse(run, account)
+    return run
+
+
+def _refuse_superseded(ledger: Ledger, pending: PendingPlan, account: str) -> None:
+    """UsageError if a later plan covers any of ``pending``'s customers.
+
+    Any later plan for one of these customers, for this period or a later one, is
+    newer knowledge: approving the old one could put stale quantities back.
+    """
     mine = {s.customer for s in pending.slots}
     for newer in ledger.runs_where(outcome="planned"):
-        # Any later plan for one of these customers, for this period or a later one, is
-        # newer knowledge: approving the old one could put stale quantities back.
-        if newer.id > run_id and mine & {s.customer for s in _parse(newer, account).slots}:
+        if newer.id > pending.run_id and mine & {s.customer for s in _parse(newer, account).slots}:
             raise UsageError(
-                f"run {run_id} was superseded by run {newer.id}, planned later",
+                f"run {pending.run_id} was superseded by run {newer.id}, planned later",
                 hint=f"review and approve run {newer.id} instead",
             )
+
+
+def _refuse_billed_past(ledger: Ledger, pending: PendingPlan) -> None:
+    """UsageError if a customer already completed a later period: that would bill old usage."""
     for slot in pending.slots:
         last = ledger.last_completed(slot.customer)
         if last is not None and last.slot_at > slot.at:
             raise UsageError(
-                f"run {run_id} plans period {slot.period} for {slot.customer}, but the later "
-                f"period {last.period} is already billed; approving it would bill old usage",
+                f"run {pending.run_id} plans period {slot.period} for {slot.customer}, but the "
+                f"later period {last.period} is already billed; approving it would bill old usage",
                 hint="the current plan is the one to approve (see `psabill history`)",
             )
-    return pending
 
 
 def approvals(ledger: Ledger, run_id: int) -> list[RunRecord]:

@@ -1,104 +1,18 @@
-"""Which customers are due: the schedule engine applied per customer.
+"""The ledger's side of "which customers are due": last completed slots per target.
 
-Customers on ``settings = "global"`` follow ``[schedule]``; customers on
-``settings = "custom"`` with their own ``schedule`` follow that. Each customer
-is evaluated against *its own* last completed slot in the ledger, so a
-customer whose lines failed last time is retried while the others are not
-billed again. With no customers configured, the run itself is tracked under
-the key ``*``.
+The decisions themselves are pure (:mod:`psabill.core.due`); this module only
+reads what they need from the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from psabill.config.models import Config, Schedule
-from psabill.core.mapping import customer_key
-from psabill.core.schedule.engine import Completed, Due, NotDue, Rule, Slot, evaluate, next_slots
-from psabill.errors import UsageError
+from psabill.core.due import LastCompleted
+from psabill.core.schedule.engine import Completed
 from psabill.state import Ledger, existing_ledger
-
-RUN_KEY = "*"
-LastCompleted = Callable[[str], Completed | None]
-
-
-@dataclass(frozen=True)
-class Target:
-    """One thing with a schedule: a customer, or the whole run when none are mapped."""
-
-    key: str
-    label: str
-    schedule: Schedule
-    custom: bool
-
-    @property
-    def rule(self) -> Rule:
-        return self.schedule.rule()
-
-
-@dataclass(frozen=True)
-class TargetDue:
-    target: Target
-    decision: Due | NotDue
-
-    @property
-    def due(self) -> bool:
-        return isinstance(self.decision, Due)
-
-    @property
-    def slot(self) -> Slot | None:
-        """The slot being run, when due."""
-        return self.decision.slot if isinstance(self.decision, Due) else None
-
-
-def targets(config: Config, only: str | None = None) -> list[Target]:
-    """Everything with a schedule; ``only`` narrows to one customer (by id or key)."""
-    names = [c.name or c.id for c in config.customers]
-    found = [
-        Target(
-            key=customer_key(customer),
-            # Two vendor accounts of one company share a name: tell them apart.
-            label=(customer.name or customer.id)
-            if names.count(customer.name or customer.id) == 1
-            else f"{customer.name or customer.id} ({customer_key(customer)})",
-            schedule=customer.schedule or config.schedule,
-            custom=customer.schedule is not None,
-        )
-        for customer in config.customers
-        if customer.sync and (only is None or only in (customer.id, customer_key(customer)))
-    ]
-    if only is not None and not found:
-        known = ", ".join(customer_key(c) for c in config.customers) or "none configured"
-        raise UsageError(f"no synced customer {only!r} in the config (customers: {known})")
-    if not config.customers:
-        found.append(Target(key=RUN_KEY, label="(all)", schedule=config.schedule, custom=False))
-    return found
-
-
-def evaluate_targets(
-    config: Config, last_completed: LastCompleted, now: datetime, only: str | None = None
-) -> list[TargetDue]:
-    """Due decision for each target; a disabled schedule is never due."""
-    zone = config.account.zone
-    results = []
-    for target in targets(config, only):
-        if not target.schedule.enabled:
-            upcoming = next_slots(target.rule, zone, now, 1)
-            decision: Due | NotDue = NotDue(
-                next_slot=upcoming[0] if upcoming else None,
-                missed=(),
-                reason="the schedule is disabled (enabled = false); use `psabill sync --now`",
-            )
-        else:
-            decision = evaluate(
-                target.rule, zone, last_completed(target.key), now, target.schedule.catch_up
-            )
-        results.append(TargetDue(target=target, decision=decision))
-    return results
 
 
 def last_completed_in(ledger: Ledger) -> LastCompleted:

@@ -9,11 +9,7 @@ from pathlib import Path
 
 from psabill.core.plan import Plan, Snapshot, fingerprint_of
 from psabill.core.planfile import plan_from_data, plan_to_data
-from psabill.errors import PsabillError, UsageError
-
-
-class StalePlanError(PsabillError):
-    """The PSA changed after the plan was computed; applying it could be wrong."""
+from psabill.errors import StalePlanError, UsageError
 
 
 def save_plan(path: Path, plan: Plan, *, account: str, scope: tuple[str, ...]) -> None:

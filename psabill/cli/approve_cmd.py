@@ -7,13 +7,13 @@ import sys
 import click
 
 from psabill.app.approval import load_pending, require_admin
-from psabill.app.runner import Runner, SyncRequest
-from psabill.cli.app import App, echo_json, pass_app, stdout_console
+from psabill.app.runner import Runner
+from psabill.cli.app import App, echo_json, pass_app, stdout_console, warn
 from psabill.cli.progress import observer_for
-from psabill.cli.render import plan_table, print_report, report_json
+from psabill.cli.render import echo_mail, plan_table, print_report, report_json
 from psabill.core.planfile import plan_to_data
+from psabill.core.report import SyncRequest
 from psabill.errors import UsageError
-from psabill.notify import after_run
 from psabill.state import Ledger, ledger_path
 
 
@@ -57,9 +57,13 @@ def approve(app: App, run_id: int, as_admin: str | None, show: bool, as_json: bo
     )
     if not ledger_path(app.state_dir()).exists():
         raise UsageError(f"no run {run_id}: there is no ledger yet", hint="see `psabill history`")
-    report = runner.sync(SyncRequest(trigger="approval", approves=run_id, acting_admin=admin.email))
-    for line in after_run(loaded, app.state_dir(), report, app.now()):
-        click.echo(line, err=as_json)
+    result = runner.run(SyncRequest(trigger="approval", approves=run_id, acting_admin=admin.email))
+    echo_mail(result.mail, as_json)
+    for problem in result.ping_problems:
+        warn(problem)
+    if result.error is not None:
+        raise result.error
+    report = result.report
     if as_json:
         echo_json(report_json(report) | {"approves": run_id, "acting_admin": admin.email})
     else:

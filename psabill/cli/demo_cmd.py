@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from psabill.app.runner import Runner, SyncReport, SyncRequest
+from psabill.app.runner import Runner
 from psabill.cli.app import App, pass_app
-from psabill.cli.render import print_report
-from psabill.config.loader import LoadedConfig, load_config
-from psabill.notify import after_run
+from psabill.cli.render import echo_mail, print_report
+from psabill.config.loader import load_config
+from psabill.core.report import SyncReport, SyncRequest
 from psabill.sandbox.demo import prepare, start_sandbox
 
 
@@ -49,9 +49,9 @@ def demo(app: App, directory: Path | None, keep_running: bool) -> None:
         loaded = load_config(setup.config, app.env)
         runner = Runner(loaded=loaded, state_dir=setup.state_dir, env=app.env)
         click.echo("== first run: psabill sync --now")
-        first = _run(runner, loaded, setup.state_dir)
+        first = _run(runner)
         click.echo("\n== second run: quantities are absolute, so nothing changes")
-        second = _run(runner, loaded, setup.state_dir)
+        second = _run(runner)
         exe = shutil.which("psabill") or str(Path(sys.argv[0]).resolve())
         base = f"{exe} --config {setup.config} --state-dir {setup.state_dir}"
         click.echo(
@@ -68,13 +68,14 @@ def demo(app: App, directory: Path | None, keep_running: bool) -> None:
     sys.exit(int(code))
 
 
-def _run(runner: Runner, loaded: LoadedConfig, state_dir: Path) -> SyncReport:
+def _run(runner: Runner) -> SyncReport:
     """One manual run, its report, and where its summary emails went."""
-    report = runner.sync(SyncRequest(trigger="manual", acting_admin="demo"))
-    print_report(report)
-    for line in after_run(loaded, state_dir, report, runner.clock()):
-        click.echo(line)
-    return report
+    result = runner.run(SyncRequest(trigger="manual", acting_admin="demo"))
+    if result.error is not None:
+        raise result.error
+    print_report(result.report)
+    echo_mail(result.mail, as_json=False)
+    return result.report
 
 
 def _wait_for_signal() -> None:

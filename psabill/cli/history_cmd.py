@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -110,14 +111,24 @@ def report(app: App, run_id: int, as_json: bool) -> None:
     if as_json:
         echo_json({"run": run_json(run), "lines": [line_json(line) for line in lines]})
         return
-    click.echo(
+    click.echo(_run_text(run))
+    click.echo(f"Lines: {_counts(run)}")
+    if not lines:
+        return
+    stdout_console().print(_lines_table(lines))
+
+
+def _run_text(run: RunRecord) -> str:
+    """One run on one line: what started it, for which period, how it ended, when and by whom."""
+    return (
         f"Run {run.id}: {run.trigger}, period {run.period or '-'}, outcome {run.outcome}; "
         f"started {_utc(run.started_at)}, finished {_utc(run.finished_at)}"
         + (f"; by {run.acting_admin}" if run.acting_admin else "")
     )
-    click.echo(f"Lines: {_counts(run)}")
-    if not lines:
-        return
+
+
+def _lines_table(lines: Sequence[LineRecord]) -> Table:
+    """Every line of a run: where it bills, the change, and what became of it."""
     table = Table(box=None, pad_edge=False)
     for column in (
         "Customer",
@@ -139,4 +150,4 @@ def report(app: App, run_id: int, as_json: bool) -> None:
             line.status,
             line.error or line.why or "",
         )
-    stdout_console().print(table)
+    return table

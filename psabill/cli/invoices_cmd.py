@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import click
 
 from psabill.app.approval import require_admin
-from psabill.app.invoices import companies_of, current_period, invoices_for, parse_period
+from psabill.app.invoices import Period, companies_of, current_period, invoices_for, parse_period
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import json_option, on_psa, print_table, text
+from psabill.core.entities import Invoice
 
 
 @click.group()
@@ -50,22 +53,28 @@ def list_invoices(
     found = on_psa(app, lambda client: invoices_for(client, identifiers, month))
     total = sum((i.total for i in found), Decimal(0))
     if as_json:
-        rows = [
-            {
-                "id": i.id,
-                "number": i.number,
-                "company": i.company_identifier,
-                "date": i.date.isoformat(),
-                "total": str(i.total),
-                "agreement_id": i.agreement_id,
-            }
-            for i in found
-        ]
+        rows = [_invoice_json(i) for i in found]
         echo_json({"period": month.name, "invoices": rows, "total": str(total)})
         return
     if not found:
         click.echo(f"no invoices in {month.name} for {', '.join(identifiers) or 'no companies'}")
         return
+    _print_invoices(found, month, total)
+
+
+def _invoice_json(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "id": invoice.id,
+        "number": invoice.number,
+        "company": invoice.company_identifier,
+        "date": invoice.date.isoformat(),
+        "total": str(invoice.total),
+        "agreement_id": invoice.agreement_id,
+    }
+
+
+def _print_invoices(found: Sequence[Invoice], month: Period, total: Decimal) -> None:
+    """The invoices as a table, then how many there are and what they add up to."""
     print_table(
         ("Invoice", "Date", "Company", "Total", "Agreement"),
         [

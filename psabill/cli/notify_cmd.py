@@ -10,7 +10,7 @@ import click
 from psabill.cli.app import App, pass_app, warn
 from psabill.config.fields import check_email
 from psabill.errors import ExitCode, UsageError
-from psabill.notify import describe, flush_outbox, send_test
+from psabill.notify import events_of, flush_outbox, send_test
 from psabill.notify.compose import compose_test, summary_recipients
 
 
@@ -81,8 +81,8 @@ def flush(app: App) -> None:
     if not result.attempts:
         click.echo("the outbox is empty: nothing to send")
         return
-    for line in describe(result):
-        click.echo(line)
+    for event in events_of(result):
+        click.echo(str(event))
     sent, failed = len(result.sent), len(result.failed)
     click.echo(f"{sent} sent, {failed} still in the outbox")
     if failed:

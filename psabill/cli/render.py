@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import click
 from rich.table import Table
 
-from psabill.app.runner import SyncReport
-from psabill.cli.app import stdout_console
+from psabill.cli.app import current_app, stdout_console, warn
+from psabill.core.due import TargetDue
+from psabill.core.mapping import Resolution
 from psabill.core.outcome import LineResult
 from psabill.core.plan import Plan, PlanLine, qty
 from psabill.core.planfile import plan_to_data
+from psabill.core.report import SyncReport
+from psabill.notify.events import MailEvent
 
 JSON_SCHEMA = "psabill.sync/1"
 _PLAN_ONLY = ("dry_run", "planned", "awaiting")
@@ -133,36 +137,69 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "run_id": report.run_id,
         "now": report.now.isoformat(),
         "scope": list(report.scope),
-        "due": [
-            {"customer": d.target.key, "due": d.due, "period": d.slot.period if d.slot else None}
-            for d in report.due
-        ],
+        "due": [_due_json(d) for d in report.due],
         "source_errors": report.source_errors,
         "repairs": report.repairs,
         "completed": report.completed,
         "fatal": report.fatal,
         "pending_run": report.pending_run,
         "plan": None,
-        "results": [
-            {
-                "customer": r.line.customer,
-                "sku": r.line.sku,
-                "status": r.status,
-                "error": r.error,
-                "addition_id": r.addition_id,
-            }
-            for r in report.results
-        ],
+        "results": [_result_json(r) for r in report.results],
     }
     if report.plan is not None:
         data["plan"] = plan_to_data(report.plan, account="", scope=report.scope)
     if report.resolution is not None:
-        data["unmapped_customers"] = [
-            {"source": u.source, "id": u.id, "quantity": str(u.quantity)}
-            for u in report.resolution.unmapped_customers.values()
-        ]
-        data["unmapped_products"] = [
-            {"source": u.source, "sku": u.id, "quantity": str(u.quantity)}
-            for u in report.resolution.unmapped_products.values()
-        ]
+        data.update(_unmapped_json(report.resolution))
     return data
+
+
+def _due_json(item: TargetDue) -> dict[str, Any]:
+    period = item.slot.period if item.slot else None
+    return {"customer": item.target.key, "due": item.due, "period": period}
+
+
+def _result_json(result: LineResult) -> dict[str, Any]:
+    return {
+        "customer": result.line.customer,
+        "sku": result.line.sku,
+        "status": result.status,
+        "error": result.error,
+        "addition_id": result.addition_id,
+    }
+
+
+def _unmapped_json(resolution: Resolution) -> dict[str, Any]:
+    """What was not billed for want of a mapping; products name their vendor id ``sku``."""
+    return {
+        "unmapped_customers": [
+            {"source": u.source, "id": u.id, "quantity": str(u.quantity)}
+            for u in resolution.unmapped_customers.values()
+        ],
+        "unmapped_products": [
+            {"source": u.source, "sku": u.id, "quantity": str(u.quantity)}
+            for u in resolution.unmapped_products.values()
+        ],
+    }
+
+
+def echo_mail(events: Sequence[MailEvent], as_json: bool) -> None:
+    """Where summaries went (stdout, or stderr beside --json), and problems as warnings.
+
+    Many messages queued by one outage say one thing: they get one line.
+    """
+    app = current_app()
+    if app is None or app.verbosity >= 0:
+        for event in events:
+            if not event.problem:
+                click.echo(event.text, err=as_json)
+    problems = [event for event in events if event.problem]
+    queued = [event for event in problems if event.status == "queued"]
+    if len(queued) > 1:
+        problems = [event for event in problems if event.status != "queued"]
+    for event in problems:
+        warn(event.text)
+    if len(queued) > 1:
+        warn(
+            f"{len(queued)} summary emails wait in the outbox ({queued[0].failure}); "
+            "`psabill notify flush` resends them"
+        )

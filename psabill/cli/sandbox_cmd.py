@@ -14,7 +14,7 @@ import click
 import tomli_w
 
 from psabill.sandbox import FaultPlan, Sandbox, Store, seed_demo, seed_large
-from psabill.sandbox.server import ADMIN_PREFIX
+from psabill.sandbox.admin import ADMIN_PREFIX
 
 
 @click.group()

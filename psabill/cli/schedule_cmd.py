@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,8 +11,10 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
-from psabill.app.due import TargetDue, completed_reader, evaluate_targets, targets
+from psabill.app.due import completed_reader
 from psabill.cli.app import App, echo_json, parse_instant, pass_app, stdout_console
+from psabill.config.models import Config, Schedule
+from psabill.core.due import TargetDue, evaluate_targets, targets
 from psabill.core.schedule.engine import Due, Slot, format_duration, next_slots
 from psabill.errors import ExitCode
 
@@ -110,19 +113,34 @@ def schedule(app: App, count: int, customer: str | None, at: str | None, as_json
     with completed_reader(app.state_dir()) as last:
         status = evaluate_targets(cfg, last, now, customer)
     if as_json:
-        echo_json(
-            {
-                "timezone": cfg.account.timezone,
-                "rule": sched.rule().describe(),
-                "enabled": sched.enabled,
-                "slots": [slot_json(slot, zone) for slot in slots],
-                "targets": [decision_json(item, zone) for item in status],
-            }
-        )
+        echo_json(_schedule_json(cfg, sched, slots, status))
         return
     label = f" for {target.label}" if target else ""
     state = "" if sched.enabled else " [disabled: runs only with `sync --now`]"
     click.echo(f"Schedule{label}: {sched.rule().describe()}, {cfg.account.timezone}{state}")
+    stdout_console().print(_slots_table(slots, zone))
+    for item in status:
+        if item.target.custom and target is None:
+            click.echo(f"own schedule: {item.target.label} - {item.target.rule.describe()}")
+        click.echo(decision_text(item, zone))
+
+
+def _schedule_json(
+    cfg: Config, sched: Schedule, slots: Sequence[Slot], status: Sequence[TargetDue]
+) -> dict[str, Any]:
+    """``schedule --json``: the rule shown, its next slots and each target's due decision."""
+    zone = cfg.account.zone
+    return {
+        "timezone": cfg.account.timezone,
+        "rule": sched.rule().describe(),
+        "enabled": sched.enabled,
+        "slots": [slot_json(slot, zone) for slot in slots],
+        "targets": [decision_json(item, zone) for item in status],
+    }
+
+
+def _slots_table(slots: Sequence[Slot], zone: ZoneInfo) -> Table:
+    """Numbered slots in local time and UTC, with clamping and DST notes."""
     table = Table(box=None, pad_edge=False)
     for column in ("#", "Local time", "UTC", "Period", "Note"):
         table.add_column(column)
@@ -134,11 +152,7 @@ def schedule(app: App, count: int, customer: str | None, at: str | None, as_json
             slot.period,
             slot_note(slot, zone),
         )
-    stdout_console().print(table)
-    for item in status:
-        if item.target.custom and target is None:
-            click.echo(f"own schedule: {item.target.label} - {item.target.rule.describe()}")
-        click.echo(decision_text(item, zone))
+    return table
 
 
 @click.command()
@@ -168,4 +182,5 @@ def due(app: App, customer: str | None, at: str | None, as_json: bool) -> None:
     elif app.verbosity >= 0:
         for item in status:
             click.echo(decision_text(item, zone))
-    sys.exit(int(ExitCode.OK if any(i.due for i in status) else ExitCode.NOT_DUE))
+    # Like test(1): 0 for "due", 1 for "not due" (the number of ExitCode.FAILURE).
+    sys.exit(int(ExitCode.OK if any(i.due for i in status) else ExitCode.FAILURE))

@@ -11,14 +11,13 @@ import click
 
 from psabill.app.approval import require_admin
 from psabill.app.plans import load_plan, save_plan
-from psabill.app.runner import Runner, SyncReport, SyncRequest
+from psabill.app.runner import Runner, RunResult
 from psabill.cli.app import App, echo_json, pass_app, warn
 from psabill.cli.progress import observer_for
-from psabill.cli.render import print_report, report_json
+from psabill.cli.render import echo_mail, print_report, report_json
 from psabill.config.models import Config
-from psabill.errors import PsabillError, UsageError
-from psabill.notify import after_run, retry_pending
-from psabill.ops.monitor import ping
+from psabill.core.report import SyncReport, SyncRequest
+from psabill.errors import UsageError
 
 
 def _runner(app: App, *, progress: bool) -> Runner:
@@ -99,29 +98,8 @@ def sync(
         saved_plan=saved,
         acting_admin=admin or (_who() if manual else None),
     )
-    loaded = app.loaded()
-    if not dry_run:
-        _ping(app, "start")
-    try:
-        report = _runner(app, progress=not as_json).sync(request)
-    except PsabillError:  # locked, unreadable ledger, ...: monitoring must hear about it
-        if not dry_run:
-            _ping(app, "fail")
-        raise
-    if report.outcome == "not_due":
-        # Hourly heartbeats also resend summaries an SMTP outage left in the outbox.
-        lines = retry_pending(loaded, app.state_dir(), app.now())
-    elif report.outcome not in ("dry_run", "awaiting"):
-        lines = after_run(loaded, app.state_dir(), report, app.now())
-    else:
-        lines = []
-    _echo_mail_lines(app, lines, as_json)
-    if not dry_run:
-        # Every invocation finishes its ping, "not due" included: the hourly heartbeat.
-        # A plan stored for approval (or still awaiting it) is a healthy run too.
-        healthy = ("success", "not_due", "planned", "awaiting")
-        _ping(app, "success" if report.outcome in healthy else "fail")
-    _finish(app, report, as_json)
+    result = _runner(app, progress=not as_json).run(request)
+    _finish_run(app, result, as_json)
 
 
 def _acting_admin(cfg: Config, email: str | None, *, manual: bool, dry_run: bool) -> str | None:
@@ -137,10 +115,14 @@ def _acting_admin(cfg: Config, email: str | None, *, manual: bool, dry_run: bool
     return require_admin(cfg, email, pay=True).email if email is not None else None
 
 
-def _ping(app: App, state: str) -> None:
-    problem = ping(app.loaded().config.monitoring, state)
-    if problem:
+def _finish_run(app: App, result: RunResult, as_json: bool) -> None:
+    """Where the summaries went, what monitoring said, then the report and its exit code."""
+    echo_mail(result.mail, as_json)
+    for problem in result.ping_problems:
         warn(problem)
+    if result.error is not None:
+        raise result.error
+    _finish(app, result.report, as_json)
 
 
 @click.command()
@@ -169,26 +151,6 @@ def plan(app: App, customer: str | None, out: Path | None, allow_drop: bool, as_
         save_plan(out, report.plan, account=app.loaded().config.account.name, scope=report.scope)
         click.echo(f"plan saved to {out}; apply it with `psabill sync --plan {out}`", err=True)
     _finish(app, report, as_json, always=True)  # the plan is this command's result, even with -q
-
-
-def _echo_mail_lines(app: App, lines: list[str], as_json: bool) -> None:
-    """Where summaries went (stdout), and problems (stderr, once, not with -q)."""
-    notes = [line for line in lines if not line.startswith("warning: ")]
-    warnings = [line for line in lines if line.startswith("warning: ")]
-    if app.verbosity >= 0:
-        for line in notes:
-            click.echo(line, err=as_json)
-    queued = [line for line in warnings if "queued in the outbox" in line]
-    if len(queued) > 1:  # an outage leaves many; one line says it all
-        reason = queued[0].split("queued in the outbox (", 1)[-1].split("); `psabill", 1)[0]
-        others = [line for line in warnings if line not in queued]
-        warnings = [
-            *others,
-            f"warning: {len(queued)} summary emails wait in the outbox ({reason}); "
-            "`psabill notify flush` resends them",
-        ]
-    for line in warnings:
-        warn(line.removeprefix("warning: "))
 
 
 def _finish(app: App, report: SyncReport, as_json: bool, *, always: bool = False) -> None:

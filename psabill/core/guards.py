@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
 
-from psabill.core.plan import WRITES, Plan, PlanLine, Snapshot
+from psabill.core.plan import WRITES, GuardTrip, Plan, PlanLine, Snapshot
 
 
 def apply_guards(plan: Plan, snapshot: Snapshot, max_drop: Decimal, *, allow_drop: bool) -> Plan:
@@ -20,23 +20,23 @@ def apply_guards(plan: Plan, snapshot: Snapshot, max_drop: Decimal, *, allow_dro
     by_customer: dict[str, list[PlanLine]] = defaultdict(list)
     for line in plan.lines:
         by_customer[line.customer].append(line)
-    trips: dict[str, str] = {}
+    trips: dict[str, GuardTrip] = {}
     for customer, lines in by_customer.items():
         reasons = _drop_reason(lines, max_drop) + _zeroed_agreements(lines, snapshot, plan)
         if reasons:
-            trips[customer] = f"{lines[0].customer_label}: {'; '.join(reasons)}"
+            trips[customer] = GuardTrip(customer, lines[0].customer_label, tuple(reasons))
     if not trips:
         return plan
-    messages = tuple(trips.values())
     if allow_drop:
-        return replace(plan, guard_trips=tuple(f"{m} (allowed by --allow-drop)" for m in messages))
+        allowed = tuple(replace(trip, allowed=True) for trip in trips.values())
+        return replace(plan, guard_trips=allowed)
     held = tuple(
-        replace(line, action="held", why=f"guard: {trips[line.customer].split(': ', 1)[1]}")
+        replace(line, action="held", why=f"guard: {'; '.join(trips[line.customer].reasons)}")
         if line.customer in trips and line.writes
         else line
         for line in plan.lines
     )
-    return replace(plan, lines=held, guard_trips=messages)
+    return replace(plan, lines=held, guard_trips=tuple(trips.values()))
 
 
 def _after(line: PlanLine) -> Decimal:

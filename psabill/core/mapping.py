@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from psabill.config.models import Config, Customer, Product
+
+Scoped = TypeVar("Scoped", Customer, Product)
 
 
 @dataclass(frozen=True)
@@ -60,28 +63,48 @@ def customer_key(customer: Customer) -> str:
     return f"{customer.source}:{customer.id}" if customer.source else customer.id
 
 
+def most_specific(candidates: Iterable[Scoped], source: str | None) -> Scoped | None:
+    """Of the mappings of one vendor id (or SKU), the one that applies to usage from ``source``.
+
+    A specific mapping beats a generic one: an entry scoped to ``source`` (``source = X``) wins
+    over one without a source, and an entry scoped to another source never applies.
+    ``source=None`` (a customer that names no source: its usage may come from any) lets every
+    scoped entry apply, and a scoped one still wins. The config allows one entry per (source,
+    key), so entries tie only then; the later one wins. ``None`` when none applies.
+    """
+    best: Scoped | None = None
+    for entry in candidates:
+        if entry.source is None:
+            if best is None or best.source is None:
+                best = entry
+        elif source is None or entry.source == source:
+            best = entry
+    return best
+
+
 def find_customer(config: Config, source: str, vendor_id: str) -> Customer | None:
-    """The mapping for a vendor customer; a source-specific entry wins over a generic one."""
-    generic = None
-    for customer in config.customers:
-        if customer.id == vendor_id:
-            if customer.source == source:
-                return customer
-            if customer.source is None:
-                generic = customer
-    return generic
+    """The mapping for a vendor customer seen in ``source`` (see :func:`most_specific`)."""
+    return most_specific((c for c in config.customers if c.id == vendor_id), source)
 
 
 def find_product(config: Config, source: str, sku: str) -> Product | None:
-    """The mapping for a vendor SKU; a source-specific entry wins over a generic one."""
-    generic = None
+    """The mapping for a vendor SKU seen in ``source`` (see :func:`most_specific`)."""
+    return most_specific((p for p in config.products if p.sku == sku), source)
+
+
+def products_for(config: Config, customer: Customer) -> list[Product]:
+    """Mapped, synced products that may bill ``customer``, one per SKU, by SKU.
+
+    Per SKU, :func:`most_specific` for the customer's source picks among the mapped, synced
+    entries only; note that :func:`find_product` picks among all entries, so there a scoped
+    entry that is switched off or unmapped shadows the generic one.
+    """
+    by_sku: dict[str, list[Product]] = {}
     for product in config.products:
-        if product.sku == sku:
-            if product.source == source:
-                return product
-            if product.source is None:
-                generic = product
-    return generic
+        if product.sync and product.psa_product is not None:
+            by_sku.setdefault(product.sku, []).append(product)
+    chosen = (most_specific(group, customer.source) for _, group in sorted(by_sku.items()))
+    return [product for product in chosen if product is not None]
 
 
 def resolve(config: Config, usage: Iterable[Usage], scope: Collection[str]) -> Resolution:

@@ -13,11 +13,15 @@ from typing import Literal
 
 from psabill.core.plan import PlanLine
 
-LineStatus = Literal["confirmed", "failed", "skipped"]
+FinalStatus = Literal["confirmed", "failed", "skipped"]
+"""Where a line ends: the subset of the ledger's line statuses a finished run leaves."""
 RunOutcome = Literal["success", "partial", "failure", "guard"]
+"""How a run that applied a plan ended, from its lines."""
+Trigger = Literal["scheduled", "manual", "approval"]
+"""What started a run: the schedule, an admin by hand, or an admin approving a plan."""
 
 # Plan actions that are final without a write, and their status.
-STATUS_WITHOUT_WRITE: dict[str, LineStatus] = {
+STATUS_WITHOUT_WRITE: dict[str, FinalStatus] = {
     "unchanged": "confirmed",
     "keep": "skipped",
     # A paused product is not billed this period: the period must stay open for it.
@@ -32,7 +36,7 @@ STATUS_WITHOUT_WRITE: dict[str, LineStatus] = {
 @dataclass(frozen=True)
 class LineResult:
     line: PlanLine
-    status: LineStatus
+    status: FinalStatus
     error: str | None = None
     addition_id: int | None = None
 

@@ -18,7 +18,7 @@ from typing import Literal
 from psabill.config.models import Config, Customer, Product
 from psabill.core.contracts import choose_agreement, contract_for
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company
-from psabill.core.mapping import Desired, Resolution, customer_key
+from psabill.core.mapping import Desired, Resolution, customer_key, products_for
 
 Action = Literal[
     "create", "update", "zero", "cancel", "unchanged", "keep",
@@ -76,11 +76,29 @@ class CatalogRepair:
 
 
 @dataclass(frozen=True)
+class GuardTrip:
+    """One customer a mass-change guard held back (or let through with ``allowed``), and why.
+
+    A value, never a string to split: a customer may be called "Acme: Dental".
+    """
+
+    customer: str
+    label: str
+    reasons: tuple[str, ...]
+    allowed: bool = False
+
+    def __str__(self) -> str:
+        text = "; ".join(self.reasons)
+        text = f"{self.label}: {text}" if self.label else text
+        return f"{text} (allowed by --allow-drop)" if self.allowed else text
+
+
+@dataclass(frozen=True)
 class Plan:
     today: date
     lines: tuple[PlanLine, ...]
     repairs: tuple[CatalogRepair, ...] = ()
-    guard_trips: tuple[str, ...] = ()
+    guard_trips: tuple[GuardTrip, ...] = ()
     fingerprint: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -147,7 +165,7 @@ def _customer_lines(
     desired = {sku: d for (ckey, sku), d in ctx.resolution.desired.items() if ckey == key}
     conflicts = {sku: why for ckey, sku, why in ctx.resolution.conflicts if ckey == key}
     lines = []
-    for product in _products_for(ctx.config, customer):
+    for product in products_for(ctx.config, customer):
         line = replace(base, sku=product.sku, psa_product=product.psa_product)
         if product.sku in conflicts:
             lines.append(replace(line, why=conflicts[product.sku]))
@@ -167,23 +185,6 @@ def _failed_feeds(customer: Customer, product: Product, failed: frozenset[str]) 
     if feeding is not None:
         return feeding if feeding in failed else ""
     return ", ".join(sorted(failed))
-
-
-def _products_for(config: Config, customer: Customer) -> list[Product]:
-    """Mapped, synced products that may bill this customer, one per SKU, by SKU.
-
-    A product scoped to the customer's source wins over a generic one with the
-    same SKU, as in :func:`psabill.core.mapping.find_product`.
-    """
-    chosen: dict[str, Product] = {}
-    for product in config.products:
-        if not product.sync or product.psa_product is None:
-            continue
-        if customer.source is not None and product.source not in (None, customer.source):
-            continue
-        if product.sku not in chosen or product.source is not None:
-            chosen[product.sku] = product
-    return [chosen[sku] for sku in sorted(chosen)]
 
 
 def _one_line_per_addition(lines: list[PlanLine]) -> list[PlanLine]:

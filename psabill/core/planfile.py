@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, get_args
 
-from psabill.core.plan import Action, CatalogRepair, Plan, PlanLine
+from psabill.core.plan import Action, CatalogRepair, GuardTrip, Plan, PlanLine
 
 PLAN_FORMAT = "psabill-plan/1"
 _DECIMALS = ("current", "desired", "unit_price", "unit_cost")
@@ -26,7 +26,7 @@ def plan_to_data(plan: Plan, *, account: str, scope: tuple[str, ...]) -> dict[st
         "scope": list(scope),
         "lines": [_line_data(line) for line in plan.lines],
         "repairs": [_repair_data(repair) for repair in plan.repairs],
-        "guard_trips": list(plan.guard_trips),
+        "guard_trips": [asdict(trip) for trip in plan.guard_trips],
         "fingerprint": {str(k): list(v) for k, v in sorted(plan.fingerprint.items())},
     }
 
@@ -45,6 +45,17 @@ def _repair_from(item: dict[str, Any]) -> CatalogRepair:
         if values.get(name) is not None:
             values[name] = Decimal(values[name])
     return CatalogRepair(**values)
+
+
+def _trip_from(item: Any) -> GuardTrip:
+    if isinstance(item, str):  # plan files of 0.1.0.dev0 kept only the sentence
+        return GuardTrip(customer="", label="", reasons=(item,))
+    return GuardTrip(
+        customer=str(item["customer"]),
+        label=str(item["label"]),
+        reasons=tuple(str(reason) for reason in item["reasons"]),
+        allowed=bool(item["allowed"]),
+    )
 
 
 def _line_data(line: PlanLine) -> dict[str, Any]:
@@ -67,7 +78,7 @@ def plan_from_data(data: Any) -> tuple[Plan, tuple[str, ...], str]:
             today=date.fromisoformat(data["today"]),
             lines=lines,
             repairs=repairs,
-            guard_trips=tuple(data["guard_trips"]),
+            guard_trips=tuple(_trip_from(item) for item in data["guard_trips"]),
             fingerprint=fingerprint,
         )
         return plan, tuple(data["scope"]), str(data["account"])

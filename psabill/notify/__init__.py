@@ -1,45 +1,60 @@
 """Run summaries by email (SMTP or a folder of .eml files), through the ledger's outbox.
 
 The flow after a real run: compose (:mod:`.compose`) → store in the outbox
-(:mod:`.outbox`) → deliver everything pending over the configured transport
+(:mod:`.dispatch`) → deliver everything pending over the configured transport
 (:mod:`.smtp` or :mod:`.folder`). A mail problem never changes a run's exit
 code: the message waits in the outbox for the next invocation or
-``psabill notify flush``.
+``psabill notify flush``. Every function here returns what happened as
+:class:`~psabill.notify.events.MailEvent` values; rendering is the CLI's.
+
+``session`` parameters are the mail transport seam: a callable that returns a
+not yet opened :class:`~psabill.notify.delivery.Session`. ``None`` means the
+transport the configuration names.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from psabill.app.runner import SyncReport
 from psabill.config.loader import LoadedConfig
+from psabill.core.report import SyncReport
 from psabill.errors import PsabillError
 from psabill.notify.compose import Composed, compose_run
-from psabill.notify.delivery import Delivery, Envelope, MailConnectionError, MailError
-from psabill.notify.dispatch import Attempt, FlushResult, enqueue, flush, open_session
+from psabill.notify.delivery import Delivery, Envelope, Session
+from psabill.notify.dispatch import FlushResult, enqueue, flush, open_session
+from psabill.notify.events import MailEvent, events_of, not_queued
 from psabill.state import Ledger, ledger_path
 
 __all__ = [
     "Delivery",
     "FlushResult",
-    "MailConnectionError",
-    "MailError",
+    "MailEvent",
+    "SessionFactory",
     "after_run",
-    "describe",
+    "events_of",
     "flush_outbox",
     "retry_pending",
     "send_test",
 ]
 log = logging.getLogger("psabill.notify")
+SessionFactory = Callable[[], Session]
+
+
+def _opener(loaded: LoadedConfig, session: SessionFactory | None) -> SessionFactory:
+    return session if session is not None else (lambda: open_session(loaded))
 
 
 def after_run(
-    loaded: LoadedConfig, state_dir: Path, report: SyncReport, now: datetime
-) -> list[str]:
-    """Queue and send the summaries of a finished run; return one line per message for the CLI.
+    loaded: LoadedConfig,
+    state_dir: Path,
+    report: SyncReport,
+    now: datetime,
+    session: SessionFactory | None = None,
+) -> list[MailEvent]:
+    """Queue and send the summaries of a finished run; one event per message.
 
     Never raises for a mail problem: an SMTP failure leaves the message in the
     outbox (sent again by the next invocation or `psabill notify flush`) and the
@@ -48,40 +63,46 @@ def after_run(
     if report.outcome in ("not_due", "dry_run"):
         return []
     try:
-        return _after_run(loaded, state_dir, report, now)
+        return _after_run(loaded, state_dir, report, now, _opener(loaded, session))
     except PsabillError as exc:
         log.warning("run summary not queued: %s", exc)
-        return [f"warning: no summary email: {exc.message}"]
+        return [not_queued(exc.message)]
     except Exception as exc:  # a bug here must not turn a finished sync into a failed one
         return [_internal_error(exc)]
 
 
 def _after_run(
-    loaded: LoadedConfig, state_dir: Path, report: SyncReport, now: datetime
-) -> list[str]:
-    lines: list[str] = []
+    loaded: LoadedConfig,
+    state_dir: Path,
+    report: SyncReport,
+    now: datetime,
+    session: SessionFactory,
+) -> list[MailEvent]:
+    events: list[MailEvent] = []
     with Ledger.open(ledger_path(state_dir)) as ledger:
         try:
             messages = _compose(ledger, loaded, report, now)
         except Exception as exc:  # still send what earlier runs left in the outbox
-            lines.append(_internal_error(exc))
+            events.append(_internal_error(exc))
             messages = []
         queued = enqueue(ledger, messages, report.run_id, now)
-        result = flush(ledger, lambda: open_session(loaded), state_dir, now)
-    return lines + describe(result, {i: c.label for i, c in queued.items()})
+        result = flush(ledger, session, state_dir, now)
+    return events + events_of(result, {i: c.label for i, c in queued.items()})
 
 
-def _internal_error(exc: Exception) -> str:
+def _internal_error(exc: Exception) -> MailEvent:
     log.info("run summary failed", exc_info=exc)  # -v shows the traceback
-    return f"warning: no summary email: internal error {exc!r} (a bug; -v shows more)"
+    return not_queued(f"internal error {exc!r} (a bug; -v shows more)")
 
 
-def retry_pending(loaded: LoadedConfig, state_dir: Path, now: datetime) -> list[str]:
+def retry_pending(
+    loaded: LoadedConfig, state_dir: Path, now: datetime, session: SessionFactory | None = None
+) -> list[MailEvent]:
     """Resend what earlier runs left in the outbox; for invocations that ran nothing.
 
     An hourly `psabill sync` that is not due calls this, so a summary queued
     during an SMTP outage goes out within the hour, not next billing period.
-    Quiet (no lines, no connection) when nothing is waiting; never raises.
+    Quiet (no events, no connection) when nothing is waiting; never raises.
     """
     path = ledger_path(state_dir)
     try:
@@ -90,19 +111,21 @@ def retry_pending(loaded: LoadedConfig, state_dir: Path, now: datetime) -> list[
         with Ledger.open(path) as ledger:
             if not ledger.outbox_pending():
                 return []
-            result = flush(ledger, lambda: open_session(loaded), state_dir, now)
+            result = flush(ledger, _opener(loaded, session), state_dir, now)
     except PsabillError as exc:
         log.warning("outbox not flushed: %s", exc)
-        return [f"warning: outbox not flushed: {exc.message}"]
-    return describe(result)
+        return [MailEvent("outbox not flushed", "not_queued", reason=exc.message)]
+    return events_of(result)
 
 
-def flush_outbox(loaded: LoadedConfig, state_dir: Path, now: datetime) -> FlushResult:
+def flush_outbox(
+    loaded: LoadedConfig, state_dir: Path, now: datetime, session: SessionFactory | None = None
+) -> FlushResult:
     """Deliver every pending outbox message (`psabill notify flush`). Raises StateError."""
     if not ledger_path(state_dir).exists():
         return FlushResult()  # no ledger, so no outbox: do not create one just to look
     with Ledger.open(ledger_path(state_dir)) as ledger:
-        return flush(ledger, lambda: open_session(loaded), state_dir, now)
+        return flush(ledger, _opener(loaded, session), state_dir, now)
 
 
 def send_test(loaded: LoadedConfig, composed: Composed, now: datetime) -> tuple[str, Delivery]:
@@ -115,37 +138,6 @@ def send_test(loaded: LoadedConfig, composed: Composed, now: datetime) -> tuple[
     )
     with open_session(loaded) as session:
         return session.description, session.deliver(envelope)
-
-
-def describe(result: FlushResult, labels: Mapping[int, str] | None = None) -> list[str]:
-    """One line per message; ``labels`` name this run's messages, others go by outbox id."""
-    labels = labels or {}
-    lines = []
-    for attempt in result.attempts:
-        record = attempt.record
-        label = labels.get(record.id) or f"outbox message #{record.id} ({record.subject})"
-        lines.append(_line(label, attempt, result.transport))
-    return lines
-
-
-def _line(label: str, attempt: Attempt, transport: str) -> str:
-    if attempt.error is not None:
-        where = "writing the file" if transport.startswith("folder") else "SMTP"
-        hint = f" ({attempt.error.hint})" if attempt.error.hint else ""
-        return (
-            f"warning: {label} queued in the outbox ({where} failed: {attempt.error.message}"
-            f"{hint}); `psabill notify flush` resends it"
-        )
-    delivery = attempt.delivery
-    assert delivery is not None
-    if transport.startswith("folder"):
-        return f"{label} written to {delivery.answer} (transport = folder)"
-    text = f"{label} sent to {', '.join(delivery.accepted)}"
-    for rcpt, answer in delivery.refused.items():
-        text += f"; refused for {rcpt} ({answer}), who will not get it"
-    for rcpt, answer in delivery.deferred.items():
-        text += f"; deferred for {rcpt} ({answer}), kept in the outbox to retry"
-    return text
 
 
 def _compose(

@@ -18,14 +18,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from psabill import __version__
-from psabill.app.runner import SyncReport
-from psabill.config.models import Config, Notify
+from psabill.config.models import Config, Customer, Notify
 from psabill.core.mapping import customer_key
+from psabill.core.report import SyncReport
+from psabill.notify.customer import customer_summary
 from psabill.notify.formats import csv_attachment, html_body, text_body
 from psabill.notify.summary import (
     Summary,
     counts_text,
-    customer_summary,
     next_run_text,
     plan_counts,
     plan_summary,
@@ -80,43 +80,57 @@ def compose_run(
         return _plan_message(config, report, now)
     if not wants_summary(config.notify, report.outcome):
         return []
-    found = []
-    to = summary_recipients(config)
-    if to:
-        summary = run_summary(config, report, acting_admin=acting_admin, now=now)
-        found.append(
-            _build(
-                config,
-                summary,
-                "summary email",
-                to,
-                subject=run_subject(config, report),
-                from_name="psabill",
-                run_id=report.run_id,
-                now=now,
-            )
-        )
+    found = _team_message(config, report, acting_admin=acting_admin, now=now)
     for customer in config.customers:
         if customer.settings != "custom" or not customer.emails:
             continue
-        part = customer_summary(config, customer, report, now=now)
-        if part is None:
-            continue
-        label = customer.name or customer.id
-        found.append(
-            _build(
-                config,
-                part,
-                f"summary email for {label}",
-                _unique(("", email) for email in customer.emails),
-                subject=f"{config.account.name}: billing summary for {label}, "
-                f"{run_period(report, config, customer_key(customer))}",
-                from_name=config.account.name,
-                run_id=report.run_id,
-                now=now,
-            )
-        )
+        message = _customer_message(config, customer, report, now)
+        if message is not None:
+            found.append(message)
     return found
+
+
+def _team_message(
+    config: Config, report: SyncReport, *, acting_admin: str | None, now: datetime
+) -> list[Composed]:
+    """The billing team's run summary; none when nobody is set to receive it."""
+    to = summary_recipients(config)
+    if not to:
+        return []
+    summary = run_summary(config, report, acting_admin=acting_admin, now=now)
+    return [
+        _build(
+            config,
+            summary,
+            "summary email",
+            to,
+            subject=run_subject(config, report),
+            from_name="psabill",
+            run_id=report.run_id,
+            now=now,
+        )
+    ]
+
+
+def _customer_message(
+    config: Config, customer: Customer, report: SyncReport, now: datetime
+) -> Composed | None:
+    """``customer``'s own summary, sent in the MSP's name; None when the run had no line of it."""
+    part = customer_summary(config, customer, report, now=now)
+    if part is None:
+        return None
+    label = customer.name or customer.id
+    return _build(
+        config,
+        part,
+        f"summary email for {label}",
+        _unique(("", email) for email in customer.emails),
+        subject=f"{config.account.name}: billing summary for {label}, "
+        f"{run_period(report, config, customer_key(customer))}",
+        from_name=config.account.name,
+        run_id=report.run_id,
+        now=now,
+    )
 
 
 def _plan_message(config: Config, report: SyncReport, now: datetime) -> list[Composed]:

@@ -1,12 +1,8 @@
-"""What every transport shares: the envelope in, the delivery out, and the errors.
+"""What every transport shares: the envelope in, the delivery out.
 
-Exception tree::
-
-    MailError               this message was not delivered; try the next one
-    └── MailConnectionError the transport itself is unusable (server down, TLS,
-                            login refused, folder not writable): stop trying
-
-Both are :class:`~psabill.errors.PsabillError` (exit 1), with a hint.
+Errors are :class:`~psabill.errors.MailError` (this message was not delivered;
+try the next) and :class:`~psabill.errors.MailConnectionError` (the transport
+itself is unusable: stop trying).
 """
 
 from __future__ import annotations
@@ -15,16 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol
-
-from psabill.errors import PsabillError
-
-
-class MailError(PsabillError):
-    """One message could not be delivered; others on the same transport may still go."""
-
-
-class MailConnectionError(MailError):
-    """The transport cannot deliver anything right now."""
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from datetime import datetime
 from pathlib import Path
 
 from psabill.config.loader import LoadedConfig
-from psabill.errors import StateError
+from psabill.errors import MailConnectionError, MailError, StateError
 from psabill.notify.compose import Composed
-from psabill.notify.delivery import Delivery, Envelope, MailConnectionError, MailError, Session
+from psabill.notify.delivery import Delivery, Envelope, Session
 from psabill.notify.folder import FolderSession
 from psabill.notify.smtp import SmtpSession
 from psabill.state import Ledger, OutboxRecord, ensure_private_dir

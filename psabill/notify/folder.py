@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from psabill.notify.delivery import Delivery, Envelope, MailConnectionError
+from psabill.errors import MailConnectionError
+from psabill.notify.delivery import Delivery, Envelope
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700

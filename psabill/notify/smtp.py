@@ -18,7 +18,8 @@ from pathlib import Path
 from types import TracebackType
 
 from psabill.config.models import Smtp
-from psabill.notify.delivery import Delivery, Envelope, MailConnectionError, MailError
+from psabill.errors import MailConnectionError, MailError
+from psabill.notify.delivery import Delivery, Envelope
 
 
 class SmtpSession:

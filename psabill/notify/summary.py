@@ -3,7 +3,8 @@
 Pure: built from a :class:`~psabill.app.runner.SyncReport` and the config, with
 time as a parameter. :mod:`psabill.notify.formats` turns a :class:`Summary`
 into text, HTML and CSV; keeping the wording here means both bodies of one
-message always say the same thing.
+message always say the same thing. What one customer is sent is built by
+:mod:`psabill.notify.customer`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from psabill.app.runner import SyncReport
-from psabill.config.models import Config, Customer, Schedule
-from psabill.core.mapping import customer_key
+from psabill.config.models import Config, Schedule
 from psabill.core.outcome import LineResult
 from psabill.core.plan import WRITES, Plan, PlanLine, qty
+from psabill.core.report import SyncReport
 from psabill.core.schedule.engine import next_slots
 
 DONE_VERBS = {"create": "created", "update": "updated", "zero": "zeroed", "cancel": "cancelled"}
@@ -25,13 +25,6 @@ _HINTS = {
     "error": "fix the mapping, company or agreement named here; the next run retries",
     "ambiguous": "cancel the extra addition in the PSA; psabill never guesses which is right",
     "stopped": "fix the source; the next run retries these lines",
-}
-_CUSTOMER_RESULT = {
-    "create": "added",
-    "update": "updated",
-    "zero": "set to 0",
-    "cancel": "cancelled",
-    "unchanged": "no change",
 }
 
 
@@ -44,7 +37,6 @@ class Failure:
 
 Row = tuple[str, ...]
 RUN_COLUMNS = ("Customer", "Agreement", "Product", "Current → New", "Result", "Why")
-CUSTOMER_COLUMNS = ("Product", "Agreement", "Previous → New", "Status")
 
 
 @dataclass(frozen=True)
@@ -238,7 +230,7 @@ def _notes(report: SyncReport) -> list[tuple[str, tuple[str, ...]]]:
             for u in resolution.unmapped_products.values()
         )
         not_synced = tuple(resolution.not_synced)
-    trips = tuple(report.plan.guard_trips) if report.plan else ()
+    trips = tuple(str(trip) for trip in report.plan.guard_trips) if report.plan else ()
     return [
         ("Unmapped customers (not billed)", customers),
         ("Unmapped products (not billed)", products),
@@ -261,50 +253,3 @@ def _row(result: LineResult) -> Row:
         result_text,
         note,
     )
-
-
-def customer_summary(
-    config: Config, customer: Customer, report: SyncReport, *, now: datetime
-) -> Summary | None:
-    """The executive summary one customer on custom settings gets: its own lines only."""
-    key = customer_key(customer)
-    results = tuple(r for r in report.results if r.line.customer == key)
-    if not results:
-        return None
-    label = customer.name or customer.id
-    names = {p.sku: p.name for p in config.products if p.name}
-    period = run_period(report, config, key)
-    changed = sum(1 for r in results if r.status == "confirmed" and r.line.writes)
-    schedule = customer.schedule or config.schedule
-    return Summary(
-        kind="customer",
-        title=f"Billing summary for {label}, {period}",
-        facts=(
-            ("Customer", label),
-            ("Provider", config.account.name),
-            ("Period", period),
-            ("Licence lines", f"{len(results)} ({changed} changed)"),
-            ("Next update", next_run_text(schedule, config, now)),
-        ),
-        columns=CUSTOMER_COLUMNS,
-        rows=tuple(
-            (
-                names.get(r.line.sku, r.line.sku),
-                r.line.agreement_name or "-",
-                change_text(r.line),
-                _customer_result(r),
-            )
-            for r in results
-        ),
-        footer=f"Sent by {config.account.name} on its billing schedule. "
-        "Questions about these quantities? Reply to your account manager.",
-        results=results,
-    )
-
-
-def _customer_result(result: LineResult) -> str:
-    if result.status == "failed":
-        return "pending: not updated yet, your provider is on it"
-    if result.status == "skipped":
-        return "not changed this period"
-    return _CUSTOMER_RESULT.get(result.line.action, "no change")

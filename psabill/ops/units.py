@@ -2,7 +2,8 @@
 
 Pure text generation from a :class:`Setup` (the psabill command, config
 path, state directory and the secrets the config references); reading the
-config and finding the executable is the CLI's job. The files in
+config and finding the executable is the CLI's job. The fixed wording of
+each file lives in :mod:`psabill.ops.unit_templates`. The files in
 ``examples/systemd`` and ``examples/cron.d`` are exactly this module's output
 for the paths below, and a test keeps it that way.
 
@@ -20,6 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from psabill.errors import UsageError
+from psabill.ops import unit_templates as templates
 
 NAME = "psabill"
 DEFAULT_EXECUTABLE = "/usr/local/bin/psabill"
@@ -130,7 +132,7 @@ def systemd_units(setup: Setup) -> tuple[UnitFile, UnitFile]:
     service = _user_service(setup) if setup.user else _system_service(setup)
     ctl = "systemctl --user" if setup.user else "systemctl"
     how = "psabill units systemd --user" if setup.user else "psabill units systemd"
-    timer = _TIMER.format(where=where, ctl=ctl, how=how)
+    timer = templates.TIMER.format(where=where, ctl=ctl, how=how)
     return (
         UnitFile(f"{NAME}.service", f"{where}/{NAME}.service", service),
         UnitFile(f"{NAME}.timer", f"{where}/{NAME}.timer", timer),
@@ -143,9 +145,9 @@ def cron_entry(setup: Setup) -> UnitFile:
     argv += ["--state-dir", str(setup.state_dir), "-q", "sync"]
     line = " ".join(_cron_quote(arg) for arg in argv)
     if setup.user:
-        return UnitFile(f"{NAME}.crontab", "crontab -e", _USER_CRON.format(line=line))
+        return UnitFile(f"{NAME}.crontab", "crontab -e", templates.USER_CRON.format(line=line))
     state, config = (shlex.quote(str(path)) for path in (setup.state_dir, setup.config))
-    text = _SYSTEM_CRON.format(line=line, state=state, config=config)
+    text = templates.SYSTEM_CRON.format(line=line, state=state, config=config)
     return UnitFile(NAME, f"/etc/cron.d/{NAME}", text)
 
 
@@ -169,7 +171,7 @@ def _system_service(setup: Setup) -> str:
         env_file = setup.config.parent / f"{NAME}.env"
         lines.append(f"# NAME=value lines for {names} (mode 0600, root); prefer LoadCredential=.")
         lines.append(f"EnvironmentFile={_escape(str(env_file))}")
-    return _SYSTEM_SERVICE.format(
+    return templates.SYSTEM_SERVICE.format(
         exec_start=_exec_line(args),
         state_and_secrets="\n".join(lines),
         # systemd's fixed place for a system service's credentials: the config can name it.
@@ -187,7 +189,7 @@ def _user_service(setup: Setup) -> str:
             f"# NAME=value lines for {', '.join(setup.env_vars)} (mode 0600).\n"
             f"EnvironmentFile={_escape(str(env_file))}\n"
         )
-    return _USER_SERVICE.format(exec_start=_exec_line(args), extra=extra)
+    return templates.USER_SERVICE.format(exec_start=_exec_line(args), extra=extra)
 
 
 def _exec_line(args: list[str]) -> str:
@@ -209,142 +211,3 @@ def _exec_quote(arg: str) -> str:
 def _cron_quote(arg: str) -> str:
     # cron turns an unescaped % into a newline before the shell sees the line.
     return shlex.quote(arg).replace("%", "\\%")
-
-
-_SYSTEM_SERVICE = """\
-# /etc/systemd/system/psabill.service - written by `psabill units systemd`
-#
-# One `psabill sync`; psabill.timer starts it every hour. psabill decides from
-# its ledger whether a billing run is due: when nothing is, it exits 0 at once
-# (after its monitoring heartbeat, if [monitoring] ping_url is set).
-#
-#   systemctl daemon-reload && systemctl enable --now psabill.timer
-#   systemctl start psabill.service      # one run now (runs only what is due)
-#   journalctl -u psabill                # what the runs said
-#
-# The service runs as a throwaway user (DynamicUser=) that can read the config
-# but nothing in /home or /root, and write only its state directory. So the
-# config must be world-readable and hold no literal secret: write each secret as
-#   private_key = "file:{credential_dir}/cw_private_key"
-# and keep the secret itself in a root-only (0600) file named by LoadCredential=.
-
-[Unit]
-Description=psabill: sync vendor seat counts into the PSA when billing is due
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-Type=oneshot
-ExecStart={exec_start}
-Environment=PYTHONUNBUFFERED=1
-# A hung run is stopped before the next hourly start; the ledger makes the retry safe.
-TimeoutStartSec=50min
-SyslogIdentifier=psabill
-LogRateLimitIntervalSec=0
-
-# The ledger lives in /var/lib/<StateDirectory> ($STATE_DIRECTORY, which psabill reads).
-DynamicUser=yes
-{state_and_secrets}
-
-# Hardening: psabill needs the network and its state directory, nothing else.
-# A `command` usage source that runs a JIT (node, java, dotnet) needs
-# MemoryDenyWriteExecute=no; [notify] transport = "folder" needs ReadWritePaths=.
-NoNewPrivileges=yes
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-ProtectClock=yes
-ProtectControlGroups=yes
-ProtectHostname=yes
-ProtectKernelLogs=yes
-ProtectKernelModules=yes
-ProtectKernelTunables=yes
-ProtectProc=invisible
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-RestrictNamespaces=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-LockPersonality=yes
-MemoryDenyWriteExecute=yes
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
-SystemCallFilter=~@privileged @resources
-SystemCallErrorNumber=EPERM
-CapabilityBoundingSet=
-AmbientCapabilities=
-"""
-
-_USER_SERVICE = """\
-# ~/.config/systemd/user/psabill.service - written by `psabill units systemd --user`
-#
-# One `psabill sync`, as you; psabill.timer starts it every hour and psabill
-# decides from its ledger whether a billing run is due.
-#
-#   systemctl --user daemon-reload && systemctl --user enable --now psabill.timer
-#   loginctl enable-linger "$USER"       # keep running while you are logged out
-#   journalctl --user -u psabill
-
-[Unit]
-Description=psabill: sync vendor seat counts into the PSA when billing is due
-
-[Service]
-Type=oneshot
-ExecStart={exec_start}
-Environment=PYTHONUNBUFFERED=1
-{extra}TimeoutStartSec=50min
-UMask=0077
-NoNewPrivileges=yes
-"""
-
-_TIMER = """\
-# {where}/psabill.timer - written by `{how}`
-#
-# Starts psabill.service every hour. The hour is only a heartbeat: billing
-# happens when psabill's [schedule] (in the account's time zone) says a period
-# is due. Persistent=true makes up one missed start after the machine was off;
-# RandomizedDelaySec spreads the load on the PSA.
-#
-#   {ctl} list-timers psabill.timer
-
-[Unit]
-Description=Hourly psabill heartbeat (psabill decides whether billing is due)
-
-[Timer]
-OnCalendar=hourly
-Persistent=true
-RandomizedDelaySec=5m
-
-[Install]
-WantedBy=timers.target
-"""
-
-_SYSTEM_CRON = """\
-# /etc/cron.d/psabill - written by `psabill units cron`
-#
-# Runs psabill every hour as the user psabill; psabill decides from its ledger
-# whether a billing run is due. With -q, a run that is not due or that succeeds
-# prints nothing, so cron mails only problems (drop -q for a mail per real run).
-# A second run while one is still going exits 75 at once: psabill locks itself.
-#
-# Setup (as root):
-#   useradd --system --home-dir /var/lib/psabill --shell /usr/sbin/nologin psabill
-#   install -d -o psabill -g psabill -m 0700 {state}
-#   chgrp psabill {config} && chmod 0640 {config}
-# Secrets: cron cannot hand them over safely; write them in the config as
-# "file:/etc/psabill/cw_private_key" (a file owned by psabill, mode 0600).
-# The file name must have no dot: cron ignores /etc/cron.d/psabill.cron.
-
-SHELL=/bin/sh
-PATH=/usr/local/bin:/usr/bin:/bin
-# MAILTO=billing-ops@example.com
-
-0 * * * * psabill {line}
-"""
-
-_USER_CRON = """\
-# psabill, hourly, as you - add this to your crontab with `crontab -e`.
-# psabill decides from its ledger whether a billing run is due; with -q it
-# prints nothing unless something went wrong, so cron mails only problems.
-0 * * * * {line}
-"""

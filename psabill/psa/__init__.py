@@ -9,9 +9,8 @@ Typical use::
 from __future__ import annotations
 
 from psabill.config.models import Psa
-from psabill.errors import ConfigError
+from psabill.errors import ConfigError, UnknownOutcome
 from psabill.psa.base import AccessCheck, AccessReport, PsaClient
-from psabill.psa.http import UnknownOutcome
 from psabill.psa.pacing import RetryPolicy
 
 __all__ = [

@@ -32,11 +32,12 @@ import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from types import TracebackType
+from typing import Any, Literal, Self
 
 import httpx
 
-from psabill.errors import PsaError
+from psabill.errors import PsaError, UnknownOutcome
 from psabill.psa.pacing import (
     Monotonic,
     RetryPolicy,
@@ -54,22 +55,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 HOPELESS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 Action = Literal["return", "retry", "unknown"]
-
-
-class UnknownOutcome(PsaError):
-    """A write may or may not have been applied: it was sent, but no usable answer came back.
-
-    The adapter must find out (re-read) before writing again; the default hint says so.
-    """
-
-    def __init__(self, method: str, target: str, reason: str) -> None:
-        super().__init__(
-            f"the outcome of {method} {target} is unknown ({reason})",
-            hint="check in the PSA whether the change was made before running again",
-        )
-        self.method = method
-        self.target = target
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -155,7 +140,19 @@ class HttpClient:
         )
 
     async def aclose(self) -> None:
+        """Close the connection pool; the client cannot be used afterwards."""
         await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     async def settle(self, retry: int) -> None:
         """Wait before re-reading after :class:`UnknownOutcome`: a backoff delay, and at least

@@ -11,8 +11,8 @@ Typical use::
         assert store.dump()["additions"] == expected
 """
 
-from psabill.sandbox.api import DEMO_CREDENTIALS, SandboxCredentials
 from psabill.sandbox.api_errors import ApiError, ValidationIssue
+from psabill.sandbox.auth import DEMO_CREDENTIALS, SandboxCredentials
 from psabill.sandbox.faults import (
     FaultPlan,
     FaultRule,
@@ -23,8 +23,9 @@ from psabill.sandbox.faults import (
     rate_limited,
 )
 from psabill.sandbox.seed import seed_demo, seed_large
-from psabill.sandbox.server import RequestRecord, Sandbox
+from psabill.sandbox.server import Sandbox
 from psabill.sandbox.store import Store
+from psabill.sandbox.transport import RequestRecord
 
 __all__ = [
     "DEMO_CREDENTIALS",

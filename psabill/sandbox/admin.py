@@ -1,8 +1,21 @@
-"""The sandbox-only admin endpoints under ``/__sandbox__/`` (table in :mod:`.server`).
+"""The sandbox-only admin endpoints under ``/__sandbox__/``.
 
 They exist so a test in another process (or a person with curl) can inspect and steer a running
-sandbox: read the exact PSA state, load one, reset, and change faults at run time. They need the
-same Basic credentials as the API; a real ConnectWise server has nothing like them.
+sandbox: read the exact PSA state, load one, reset, and change faults at run time. A real
+ConnectWise server has nothing like them. They are never subject to faults and are guarded by
+the same Basic credentials as the API (no ``clientId`` needed), so only someone holding the
+printed keys can use them:
+
+=====================================  =========================================================
+``GET    /__sandbox__/state``          :meth:`Store.dump` as JSON
+``PUT    /__sandbox__/state``          :meth:`Store.load` a dump
+``POST   /__sandbox__/reset``          back to the state at :meth:`Sandbox.start`, no faults
+``GET    /__sandbox__/faults``         the fault plan with its counters
+``POST   /__sandbox__/faults``         replace the plan: ``{"seed", "rate_limit_per_minute",
+                                       "rules": [{"kind", "method", "path", ...}]}``
+``DELETE /__sandbox__/faults``         remove every fault
+``GET    /__sandbox__/requests``       the request log (method, path, status, fault)
+=====================================  =========================================================
 """
 
 from __future__ import annotations
@@ -17,6 +30,7 @@ from psabill.sandbox.faults import FaultPlan
 if TYPE_CHECKING:
     from psabill.sandbox.server import Sandbox
 
+ADMIN_PREFIX = "/__sandbox__/"
 ADMIN_PATHS = ("state", "reset", "faults", "requests")
 
 
@@ -38,7 +52,7 @@ class AdminApi:
             raise ApiError(401, "Unauthorized", message)
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
-        name = request.path.removeprefix("/__sandbox__/").strip("/")
+        name = request.path.removeprefix(ADMIN_PREFIX).strip("/")
         sandbox, method = self.sandbox, request.method
         if name not in ADMIN_PATHS:
             raise ApiError(404, "NotFound", f"Unknown admin endpoint; use one of {ADMIN_PATHS}.")

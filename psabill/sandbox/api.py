@@ -6,18 +6,11 @@
 ``GET /login/companyinfo/{company}``. Paths match case-insensitively and tolerate a trailing
 slash, as the real IIS/ASP.NET server does.
 
-Authentication (reference §1.3–1.4): ``Authorization: Basic base64(company+publicKey:privateKey)``
-(company compared case-insensitively, keys exactly) and a ``clientId`` header whose name is
-case-insensitive and whose value must equal the configured client id. Anything wrong answers
-**401** ``{"code": "Unauthorized", "message": ..., "errors": null}``. A missing ``clientId`` is
-also a 401: the reference only says the header is required, and the public reports of
-enforcement (ConnectWise's 2019 roll-out, Automate's identical rule) describe 401 Unauthorized.
+Authentication (the ``Authorization`` and ``clientId`` headers) is :mod:`psabill.sandbox.auth`'s.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -27,6 +20,7 @@ from urllib.parse import unquote
 
 from psabill.sandbox import entities
 from psabill.sandbox.api_errors import ApiError, not_found
+from psabill.sandbox.auth import SandboxCredentials, authenticate
 from psabill.sandbox.model import (
     ADDITION,
     AGREEMENT,
@@ -53,32 +47,6 @@ API_VERSION = "2025.8"
 CODEBASE = "v4_6_release/"
 API_ROOT = "/" + CODEBASE + "apis/3.0"
 JSON_TYPE = "application/json; charset=utf-8"
-
-
-@dataclass(frozen=True)
-class SandboxCredentials:
-    """The API member keys the sandbox accepts (login company, key pair, integration client id)."""
-
-    company: str
-    public_key: str
-    private_key: str
-    client_id: str
-
-    def headers(self) -> dict[str, str]:
-        """``Authorization`` and ``clientId`` headers for a client of this sandbox."""
-        token = f"{self.company}+{self.public_key}:{self.private_key}".encode()
-        return {
-            "Authorization": "Basic " + base64.b64encode(token).decode("ascii"),
-            "clientId": self.client_id,
-        }
-
-
-DEMO_CREDENTIALS = SandboxCredentials(
-    company="psabill_demo",
-    public_key="sandbox-public",
-    private_key="sandbox-private",
-    client_id="6f1c2a9e-4b7d-4e58-9c3a-2d8e5b0f7a14",
-)
 
 
 @dataclass(frozen=True)
@@ -178,7 +146,7 @@ class ConnectWiseApi:
         root, _, relative = path.partition("/apis/3.0/")
         if root.lower() != API_ROOT.removesuffix("/apis/3.0").lower():
             raise ApiError(404, "NotFound", f"No resource matches {path}.")
-        self._authenticate(request)
+        authenticate(request.headers, self.credentials)
         for pattern, handlers in self._routes:
             match = pattern.fullmatch(relative)
             if match is None:
@@ -191,34 +159,7 @@ class ConnectWiseApi:
                 return handler(request, ids)
         raise ApiError(404, "NotFound", f"No resource matches {path}.")
 
-    # -- authentication and discovery ---------------------------------------------------------
-
-    def _authenticate(self, request: ApiRequest) -> None:
-        expected = self.credentials
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic" or not encoded.strip():
-            raise _unauthorized("Authorization header with Basic credentials is required.")
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise _unauthorized("Malformed Basic credentials.") from None
-        username, _, private_key = decoded.partition(":")
-        company, _, public_key = username.partition("+")
-        if (
-            company.casefold() != expected.company.casefold()
-            or public_key != expected.public_key
-            or private_key != expected.private_key
-        ):
-            raise _unauthorized(
-                "Invalid credentials: check the company, public key and private key."
-            )
-        client_id = request.headers.get("clientid", "").strip()
-        if not client_id:
-            raise _unauthorized(
-                "The clientId header is required. See https://developer.connectwise.com/ClientID."
-            )
-        if client_id.casefold() != expected.client_id.casefold():
-            raise _unauthorized(f"The clientId {client_id!r} is not registered.")
+    # -- discovery ---------------------------------------------------------
 
     def _company_info(self, company: str) -> ApiResponse:
         if company.casefold() != self.credentials.company.casefold():
@@ -325,10 +266,6 @@ def _method_not_allowed(method: str, allowed: list[str]) -> ApiResponse:
     response = json_response(405, ApiError(405, "MethodNotAllowed", message).body())
     response.headers.append(("Allow", ", ".join(allowed)))
     return response
-
-
-def _unauthorized(message: str) -> ApiError:
-    return ApiError(401, "Unauthorized", message)
 
 
 def _json_body(request: ApiRequest) -> Any:

@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 
 from psabill.sandbox import conditions
 from psabill.sandbox.api_errors import invalid_query
+from psabill.sandbox.condition_eval import evaluate, lookup
 from psabill.sandbox.schema import Resource
 
 DEFAULT_PAGE_SIZE = 25
@@ -100,7 +101,7 @@ def select(rows: list[dict[str, Any]], query: ListQuery) -> list[dict[str, Any]]
     """Filter and sort (rows arrive in id order; every sort is stable)."""
     if query.condition is not None:
         node = query.condition
-        rows = [row for row in rows if conditions.evaluate(node, row)]
+        rows = [row for row in rows if evaluate(node, row)]
     if query.forward_only:
         return [row for row in rows if row["id"] > query.page_id]
     for path, descending in reversed(query.order):
@@ -160,7 +161,7 @@ def _key(mapping: Mapping[str, Any], name: str) -> str | None:
 
 
 def _sort_key_for(path: Path) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    return lambda row: _sort_key(conditions.lookup(row, path))
+    return lambda row: _sort_key(lookup(row, path))
 
 
 def _sort_key(value: Any) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -117,41 +118,64 @@ def coerce(field: Field, value: Any) -> Any:
     Numbers arrive as JSON numbers or numeric strings (ConnectWise accepts both, reference §4.1)
     and leave as floats. Dates must already be in the documented UTC format: the sandbox is
     stricter than the real server here so that a client sending local or naive times fails fast.
+    A bad value raises :class:`FieldProblem`.
     """
     if value is None or field.kind == "json":
         return value
-    name = field.name
-    if field.kind == "str":
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise FieldProblem("InvalidField", f"The field {name} must be a string.")
-        text = str(value)
-        if field.max_length is not None and len(text) > field.max_length:
-            raise FieldProblem(
-                "MaxLengthField",
-                f"The field {name} must be a string with a maximum length of {field.max_length}.",
-            )
-        return text
-    if field.kind in ("float", "int"):
-        number = _number(value)
-        if number is None or (field.kind == "int" and number != int(number)):
-            raise FieldProblem("InvalidField", f"The field {name} must be a number.")
-        return int(number) if field.kind == "int" else number
-    if field.kind == "bool":
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        if not isinstance(value, bool):
-            raise FieldProblem("InvalidField", f"The field {name} must be true or false.")
-        return value
-    if field.kind == "date":
-        return _date(name, value)
-    if field.kind == "enum":
-        wanted = value.lower() if isinstance(value, str) else None
-        choice = next((c for c in field.choices if c.lower() == wanted), None)
-        if choice is None:
-            allowed = ", ".join(field.choices)
-            raise FieldProblem("InvalidField", f"The field {name} must be one of: {allowed}.")
-        return choice
-    raise TypeError(f"coerce() does not handle {field.kind} fields")
+    coercer = _COERCERS.get(field.kind)
+    if coercer is None:
+        raise TypeError(f"coerce() does not handle {field.kind} fields")
+    return coercer(field, value)
+
+
+def _coerce_str(field: Field, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FieldProblem("InvalidField", f"The field {field.name} must be a string.")
+    text = str(value)
+    if field.max_length is not None and len(text) > field.max_length:
+        raise FieldProblem(
+            "MaxLengthField",
+            f"The field {field.name} must be a string with a maximum length of {field.max_length}.",
+        )
+    return text
+
+
+def _coerce_number(field: Field, value: Any) -> float | int:
+    number = _number(value)
+    if number is None or (field.kind == "int" and number != int(number)):
+        raise FieldProblem("InvalidField", f"The field {field.name} must be a number.")
+    return int(number) if field.kind == "int" else number
+
+
+def _coerce_bool(field: Field, value: Any) -> bool:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise FieldProblem("InvalidField", f"The field {field.name} must be true or false.")
+    return value
+
+
+def _coerce_enum(field: Field, value: Any) -> str:
+    wanted = value.lower() if isinstance(value, str) else None
+    choice = next((c for c in field.choices if c.lower() == wanted), None)
+    if choice is None:
+        allowed = ", ".join(field.choices)
+        raise FieldProblem("InvalidField", f"The field {field.name} must be one of: {allowed}.")
+    return choice
+
+
+def _coerce_date(field: Field, value: Any) -> str:
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            parse_timestamp(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise FieldProblem(
+        "InvalidField",
+        f"The field {field.name} must be a UTC date-time like 2024-01-31T00:00:00Z.",
+    )
 
 
 def _number(value: Any) -> float | None:
@@ -169,14 +193,11 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _date(name: str, value: Any) -> str:
-    if isinstance(value, str) and _DATE_RE.fullmatch(value):
-        try:
-            parse_timestamp(value)
-        except ValueError:
-            pass
-        else:
-            return value
-    raise FieldProblem(
-        "InvalidField", f"The field {name} must be a UTC date-time like 2024-01-31T00:00:00Z."
-    )
+_COERCERS: dict[Kind, Callable[[Field, Any], Any]] = {
+    "str": _coerce_str,
+    "int": _coerce_number,
+    "float": _coerce_number,
+    "bool": _coerce_bool,
+    "date": _coerce_date,
+    "enum": _coerce_enum,
+}

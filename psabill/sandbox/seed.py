@@ -20,8 +20,10 @@ Catalog identifiers are vendor-style SKUs; one item (``SOPHOS-CE-LEGACY``) is in
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Literal
 
 from psabill.sandbox.store import Store
 
@@ -37,6 +39,94 @@ DEMO_CATALOG = (
     ("GOTO-CONNECT-STD", "GoTo Connect Phone System - Standard seat", "24.00", "15.00"),
     ("M365-BP", "Microsoft 365 Business Premium", "22.00", "19.80"),
     ("SOPHOS-CE-LEGACY", "Sophos Central Endpoint (legacy)", "3.00", "1.50"),
+)
+
+
+@dataclass(frozen=True)
+class _Company:
+    identifier: str
+    name: str
+    city: str | None = None
+    status: str = "Active"
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class _Agreement:
+    company: str
+    """The company's identifier."""
+    name: str
+    agreement_type: Literal["managed", "security"]
+    start: str = START
+    cancelled: str | None = None
+    bill_amount: int = 0
+    additions: tuple[tuple[str, int, str | None], ...] = ()
+    """(catalog identifier, quantity, cancelled date), each effective from :data:`START`."""
+
+
+@dataclass(frozen=True)
+class _Invoice:
+    company: str
+    number: str
+    total: str
+    agreement: str
+    """The agreement's name."""
+    balance: int | None = None
+    date: str = "2024-11-01T00:00:00Z"
+
+
+# In insertion order: ids follow it, and tests name rows by id.
+DEMO_COMPANIES = (
+    _Company("AcmeDental", "Acme Dental Group", city="Springfield"),
+    _Company("MuellerSoehne", "Müller & Söhne GmbH", city="München"),
+    _Company("Northwind", "Northwind Logistics", city="Seattle"),
+    _Company("Northwind1", "Northwind Logistics", status="Inactive", deleted=True),
+    _Company("BlueHarbor", "Blue Harbor Legal LLP", city="Portland"),
+    _Company("Contoso", "Contoso Pharmacy", city="Redmond"),
+)
+DEMO_AGREEMENTS = (
+    _Agreement(
+        "AcmeDental",
+        "Acme Dental - Managed Services",
+        "managed",
+        bill_amount=1500,
+        additions=(("SOPHOS-IX-ADV", 42, None), ("LASTPASS-BUS", 38, None)),
+    ),
+    _Agreement(
+        "MuellerSoehne",
+        "Müller - Managed Services",
+        "managed",
+        bill_amount=2200,
+        additions=(("M365-BP", 25, None),),
+    ),
+    _Agreement(
+        "MuellerSoehne",
+        "Müller - Security Services",
+        "security",
+        additions=(("TM-WFBS-SVC", 17, None),),
+    ),
+    _Agreement(
+        "Northwind",
+        "Northwind - Managed Services",
+        "managed",
+        additions=(
+            ("GOTO-CONNECT-STD", 55, None),
+            ("LASTPASS-BUS", 12, "2024-06-30T00:00:00Z"),
+        ),
+    ),
+    _Agreement(
+        "BlueHarbor",
+        "Blue Harbor - Managed Services (2022)",
+        "managed",
+        start="2022-01-01T00:00:00Z",
+        cancelled="2023-12-31T00:00:00Z",
+    ),
+    _Agreement("BlueHarbor", "Blue Harbor - Managed Services", "managed"),
+    _Agreement("Contoso", "Contoso - Security Services", "security"),
+)
+DEMO_INVOICES = (
+    _Invoice("AcmeDental", "INV-10231", "455.00", "Acme Dental - Managed Services", balance=0),
+    _Invoice("MuellerSoehne", "INV-10232", "604.40", "Müller - Managed Services"),
 )
 
 
@@ -66,74 +156,44 @@ def seed_demo(store: Store) -> None:
 
 
 def _demo_companies(store: Store, managed: int, security: int) -> None:
-    acme = store.add_company("AcmeDental", "Acme Dental Group", city="Springfield")
-    muller = store.add_company("MuellerSoehne", "Müller & Söhne GmbH", city="München")
-    northwind = store.add_company("Northwind", "Northwind Logistics", city="Seattle")
-    store.add_company("Northwind1", "Northwind Logistics", status="Inactive", deleted=True)
-    harbor = store.add_company("BlueHarbor", "Blue Harbor Legal LLP", city="Portland")
-    contoso = store.add_company("Contoso", "Contoso Pharmacy", city="Redmond")
+    """Add the demo companies, then their agreements (with additions), then their invoices."""
+    companies = {
+        c.identifier: store.add_company(
+            c.identifier, c.name, status=c.status, deleted=c.deleted, city=c.city
+        )
+        for c in DEMO_COMPANIES
+    }
+    types = {"managed": managed, "security": security}
+    agreements = {
+        a.name: _add_agreement(store, a, companies[a.company], types[a.agreement_type])
+        for a in DEMO_AGREEMENTS
+    }
+    for i in DEMO_INVOICES:
+        store.add_invoice(
+            companies[i.company],
+            i.number,
+            date=i.date,
+            total=i.total,
+            agreement_id=agreements[i.agreement],
+            balance=i.balance,
+        )
 
-    acme_ms = store.add_agreement(
-        acme,
-        "Acme Dental - Managed Services",
-        agreement_type=managed,
-        start_date=START,
-        bill_amount=1500,
-    )
-    store.add_addition(acme_ms, "SOPHOS-IX-ADV", 42, effective_date=START)
-    store.add_addition(acme_ms, "LASTPASS-BUS", 38, effective_date=START)
 
-    muller_ms = store.add_agreement(
-        muller,
-        "Müller - Managed Services",
-        agreement_type=managed,
-        start_date=START,
-        bill_amount=2200,
+def _add_agreement(store: Store, agreement: _Agreement, company_id: int, type_id: int) -> int:
+    """One demo agreement and its additions; returns the agreement's id."""
+    agreement_id = store.add_agreement(
+        company_id,
+        agreement.name,
+        agreement_type=type_id,
+        start_date=agreement.start,
+        cancelled_date=agreement.cancelled,
+        bill_amount=agreement.bill_amount,
     )
-    muller_sec = store.add_agreement(
-        muller, "Müller - Security Services", agreement_type=security, start_date=START
-    )
-    store.add_addition(muller_ms, "M365-BP", 25, effective_date=START)
-    store.add_addition(muller_sec, "TM-WFBS-SVC", 17, effective_date=START)
-
-    northwind_ms = store.add_agreement(
-        northwind, "Northwind - Managed Services", agreement_type=managed, start_date=START
-    )
-    store.add_addition(northwind_ms, "GOTO-CONNECT-STD", 55, effective_date=START)
-    store.add_addition(
-        northwind_ms,
-        "LASTPASS-BUS",
-        12,
-        effective_date=START,
-        cancelled_date="2024-06-30T00:00:00Z",
-    )
-
-    store.add_agreement(
-        harbor,
-        "Blue Harbor - Managed Services (2022)",
-        agreement_type=managed,
-        start_date="2022-01-01T00:00:00Z",
-        cancelled_date="2023-12-31T00:00:00Z",
-    )
-    store.add_agreement(
-        harbor, "Blue Harbor - Managed Services", agreement_type=managed, start_date=START
-    )
-
-    store.add_agreement(
-        contoso, "Contoso - Security Services", agreement_type=security, start_date=START
-    )
-
-    store.add_invoice(
-        acme,
-        "INV-10231",
-        date="2024-11-01T00:00:00Z",
-        total="455.00",
-        agreement_id=acme_ms,
-        balance=0,
-    )
-    store.add_invoice(
-        muller, "INV-10232", date="2024-11-01T00:00:00Z", total="604.40", agreement_id=muller_ms
-    )
+    for sku, quantity, cancelled in agreement.additions:
+        store.add_addition(
+            agreement_id, sku, quantity, effective_date=START, cancelled_date=cancelled
+        )
+    return agreement_id
 
 
 def seed_large(store: Store, companies: int, products: int, *, seed: int = 0) -> None:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from psabill.sandbox.api import DEMO_CREDENTIALS
+from psabill.sandbox.auth import DEMO_CREDENTIALS
 
 USAGE_FILE = "usage.json"
 

@@ -37,36 +37,45 @@ def run_command(source: CommandSource, *, base_dir: Path, env: Mapping[str, str]
     """Run the program; return its standard output, rewound. Failures raise SourceError."""
     label = f"command {source.name}"
     process = _start(source, base_dir, env, label)
+    output: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - caller closes
+    try:
+        _supervise(process, source, output, label)
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    return output
+
+
+def _supervise(
+    process: subprocess.Popen[bytes], source: CommandSource, output: IO[bytes], label: str
+) -> None:
+    """Copy the program's output into ``output`` under the timeout; raise unless it succeeded.
+
+    Whatever happens, the program (and its process group) has ended when this returns.
+    """
     timed_out = threading.Event()
     timer = threading.Timer(source.timeout, _kill, (process, timed_out))
     timer.daemon = True
     tail = _Tail()
     drain = threading.Thread(target=tail.read, args=(process.stderr,), daemon=True)
-    output: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - caller closes
     timer.start()
     drain.start()
     try:
         _copy(process, output, label)
         status = process.wait()
-    except BaseException:
-        output.close()
-        raise
     finally:
         timer.cancel()
         _kill(process, None)  # only when something went wrong before the program ended
         process.wait()
         drain.join(timeout=STDERR_GRACE)
     if timed_out.is_set():
-        output.close()
         raise SourceError(
             f"{label}: timed out after {source.timeout} s",
             hint="raise `timeout` for this source, or make the program faster",
         )
     if status != 0:
-        output.close()
         raise SourceError(f"{label}: {_status(status)}{tail.summary()}")
-    output.seek(0)
-    return output
 
 
 def _start(

@@ -9,6 +9,7 @@ column (even trailing empty fields are refused, since a shift can produce them).
 
 from __future__ import annotations
 
+import _csv
 import csv
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -40,18 +41,33 @@ def csv_rows(lines: Iterable[str], label: str, source: Source, delimiter: str) -
     """
     wanted = wanted_columns(source)
     lines = iter(lines)
-    peeked: list[str] = []
-    for line in lines:
-        peeked.append(line)
-        if line.strip(" \t\r\n,;"):
-            break
-    else:
-        raise SourceError(f"{label}: no header row (the input is empty)")
+    peeked = _through_header(lines, label)
     if delimiter == "auto":
         delimiter = detect_delimiter(peeked[-1], [name for _, name in wanted])
     reader = csv.reader(chain(peeked, lines), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     index: dict[str, int] = {}
+    for start, fields in _filled_rows(reader, label):
+        if header is None:
+            header = [field.strip() for field in fields]
+            index = _header_index(header, wanted, f"{label}:{start}", source.name)
+            continue
+        _check_width(fields, len(header), f"{label}:{start}", delimiter)
+        yield RawRow(f"{label}:{start}", {name: fields[i] for name, i in index.items()}, "column")
+
+
+def _through_header(lines: Iterator[str], label: str) -> list[str]:
+    """The lines up to the first non-blank one (the header), consumed from ``lines``."""
+    peeked: list[str] = []
+    for line in lines:
+        peeked.append(line)
+        if line.strip(" \t\r\n,;"):
+            return peeked
+    raise SourceError(f"{label}: no header row (the input is empty)")
+
+
+def _filled_rows(reader: _csv.Reader, label: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) of each row with a non-blank field; bad CSV raises."""
     last = 0
     while True:
         start = last + 1
@@ -65,14 +81,8 @@ def csv_rows(lines: Iterable[str], label: str, source: Source, delimiter: str) -
                 hint='a value holding the delimiter, a quote or a line break must be in "quotes"',
             ) from None
         last = reader.line_num
-        if not any(field.strip() for field in fields):
-            continue
-        if header is None:
-            header = [field.strip() for field in fields]
-            index = _header_index(header, wanted, f"{label}:{start}", source.name)
-            continue
-        _check_width(fields, len(header), f"{label}:{start}", delimiter)
-        yield RawRow(f"{label}:{start}", {name: fields[i] for name, i in index.items()}, "column")
+        if any(field.strip() for field in fields):
+            yield start, fields
 
 
 def detect_delimiter(line: str, names: list[str]) -> str:

@@ -8,6 +8,7 @@ Typical use by the runner::
         run_id = ledger.start_run(trigger="scheduled", started_at=now, ...)
 """
 
+from psabill.core.outcome import Trigger
 from psabill.state.ledger import LEDGER_FILENAME, Ledger, existing_ledger, ledger_path
 from psabill.state.lock import LOCK_FILENAME, LockHolder, RunLock, lock_path
 from psabill.state.migrations import SCHEMA_VERSION
@@ -15,7 +16,7 @@ from psabill.state.paths import ensure_private_dir, resolve_state_dir
 from psabill.state.records import (
     LINE_STATUSES,
     LINE_TRANSITIONS,
-    OUTCOMES,
+    RUN_STATUSES,
     TRIGGERS,
     CompletedSlotRecord,
     LineCounts,
@@ -23,9 +24,8 @@ from psabill.state.records import (
     LineStatus,
     NewLine,
     OutboxRecord,
-    Outcome,
     RunRecord,
-    Trigger,
+    RunStatus,
 )
 
 __all__ = [
@@ -33,7 +33,7 @@ __all__ = [
     "LINE_STATUSES",
     "LINE_TRANSITIONS",
     "LOCK_FILENAME",
-    "OUTCOMES",
+    "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIGGERS",
     "CompletedSlotRecord",
@@ -44,9 +44,9 @@ __all__ = [
     "LockHolder",
     "NewLine",
     "OutboxRecord",
-    "Outcome",
     "RunLock",
     "RunRecord",
+    "RunStatus",
     "Trigger",
     "ensure_private_dir",
     "existing_ledger",

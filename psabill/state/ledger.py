@@ -18,10 +18,11 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from psabill.core.outcome import Trigger
 from psabill.state import _rows
 from psabill.state._base import check_choice, row_id
 from psabill.state.db import (
@@ -39,19 +40,18 @@ from psabill.state.paths import ensure_private_dir
 from psabill.state.queries import LedgerQueries
 from psabill.state.records import (
     LINE_TRANSITIONS,
-    OUTCOMES,
+    RUN_STATUSES,
     TRIGGERS,
     CompletedSlotRecord,
     LineRecord,
     LineStatus,
     NewLine,
-    Outcome,
     RunRecord,
-    Trigger,
+    RunStatus,
 )
 
 LEDGER_FILENAME = "ledger.sqlite3"
-_FINAL_OUTCOMES = tuple(outcome for outcome in OUTCOMES if outcome != "running")
+_FINAL_OUTCOMES = tuple(outcome for outcome in RUN_STATUSES if outcome != "running")
 
 
 def ledger_path(state_dir: Path) -> Path:
@@ -64,7 +64,8 @@ class Ledger(LedgerOutbox, LedgerQueries):
 
     The outbox methods (``outbox_add``, ``outbox_pending``, ``outbox_mark_sent``,
     ``outbox_mark_failed``) live in :class:`~psabill.state.outbox.LedgerOutbox`;
-    ``runs_where`` and ``last_synced_totals`` in :class:`~psabill.state.queries.LedgerQueries`.
+    ``runs_where`` and the latest-confirmed-line queries (``last_confirmed_quantities``,
+    ``known_additions``, ``last_synced_totals``) in :class:`~psabill.state.queries.LedgerQueries`.
     """
 
     @classmethod
@@ -118,14 +119,12 @@ class Ledger(LedgerOutbox, LedgerQueries):
             )
             return row_id(cursor)
 
-    def add_lines(
-        self, run_id: int, lines: Sequence[NewLine], *, at: datetime | None = None
-    ) -> list[int]:
+    def add_lines(self, run_id: int, lines: Sequence[NewLine], *, at: datetime) -> list[int]:
         """Add lines to a running run, all or none; return their ids in order.
 
-        ``at`` stamps ``updated_at`` (default: now).
+        ``at`` stamps ``updated_at``.
         """
-        stamp = encode_time(at if at is not None else datetime.now(UTC))
+        stamp = encode_time(at)
         rows = [_rows.line_values(run_id, line, stamp) for line in lines]
         for line in lines:
             check_choice("line status", line.status, LINE_TRANSITIONS)
@@ -169,7 +168,7 @@ class Ledger(LedgerOutbox, LedgerQueries):
         self,
         run_id: int,
         *,
-        outcome: Outcome,
+        outcome: RunStatus,
         finished_at: datetime,
         summary: Mapping[str, object] | None = None,
     ) -> None:
@@ -217,44 +216,6 @@ class Ledger(LedgerOutbox, LedgerQueries):
         query = "SELECT * FROM run_lines WHERE run_id = ? ORDER BY id"
         with self._read("read run lines") as conn:
             return [_rows.line_record(row) for row in conn.execute(query, (run_id,))]
-
-    def last_confirmed_quantities(self, customer: str) -> dict[tuple[str, int | None], Decimal]:
-        """``(product, agreement_id) → quantity`` from each pair's latest confirmed line.
-
-        What psabill last *knows* the PSA accepted, for the mass-change guards.
-        Dry runs never count. A pair whose latest confirmed line has no
-        quantity is left out rather than shown with an older one.
-        """
-        query = """
-            SELECT product, agreement_id, new_quantity FROM (
-                SELECT l.product, l.agreement_id, l.new_quantity, row_number() OVER (
-                    PARTITION BY l.product, l.agreement_id ORDER BY l.run_id DESC, l.id DESC
-                ) AS recency
-                FROM run_lines AS l JOIN runs AS r ON r.id = l.run_id
-                WHERE l.customer = ? AND l.status = 'confirmed' AND r.dry_run = 0
-            ) WHERE recency = 1 AND new_quantity IS NOT NULL
-        """
-        with self._read("read confirmed quantities") as conn:
-            rows = conn.execute(query, (customer,)).fetchall()
-        return {(row[0], row[1]): Decimal(row[2]) for row in rows}
-
-    def known_additions(self) -> dict[tuple[str, str], int]:
-        """``(customer, product) → addition id`` from each pair's latest confirmed line.
-
-        The planner uses it to notice an addition psabill synced before whose
-        PSA product was renamed since, instead of creating a second one.
-        """
-        query = """
-            SELECT customer, product, addition_id FROM (
-                SELECT l.customer, l.product, l.addition_id, row_number() OVER (
-                    PARTITION BY l.customer, l.product ORDER BY l.run_id DESC, l.id DESC
-                ) AS recency
-                FROM run_lines AS l JOIN runs AS r ON r.id = l.run_id
-                WHERE l.status = 'confirmed' AND l.addition_id IS NOT NULL AND r.dry_run = 0
-            ) WHERE recency = 1
-        """
-        with self._read("read known additions") as conn:
-            return {(row[0], row[1]): int(row[2]) for row in conn.execute(query)}
 
     # Billing periods
 

@@ -1,23 +1,42 @@
-"""Read-only ledger queries for the mapping and approval commands.
+"""Read-only ledger queries: runs by trigger or outcome, and what psabill last confirmed.
 
 Kept beside :mod:`psabill.state.outbox` as a mixin of
-:class:`~psabill.state.ledger.Ledger`, so the ledger module stays about runs.
+:class:`~psabill.state.ledger.Ledger`, so the ledger module stays about writing runs.
+Every "what did psabill last confirm" question is one window query,
+:meth:`LedgerQueries._latest_confirmed`, asked with a different grouping.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
+from typing import Final, Literal, get_args
 
+from psabill.core.outcome import Trigger
 from psabill.state import _rows
 from psabill.state._base import LedgerBase, check_choice
-from psabill.state.records import OUTCOMES, TRIGGERS, Outcome, RunRecord, Trigger
+from psabill.state.records import RUN_STATUSES, TRIGGERS, RunRecord, RunStatus
+
+Column = Literal["customer", "product", "agreement_id"]
+"""A ``run_lines`` column the latest-confirmed query may group by."""
+_COLUMNS: Final[tuple[Column, ...]] = get_args(Column)
+
+_LATEST_CONFIRMED = """
+    SELECT * FROM (
+        SELECT l.*, row_number() OVER (
+            PARTITION BY {partition} ORDER BY l.run_id DESC, l.id DESC
+        ) AS recency
+        FROM run_lines AS l JOIN runs AS r ON r.id = l.run_id
+        WHERE {where}
+    ) WHERE recency = 1
+"""
 
 
 class LedgerQueries(LedgerBase):
     """Queries of :class:`~psabill.state.ledger.Ledger` for ``products list`` and ``approve``."""
 
     def runs_where(
-        self, *, trigger: Trigger | None = None, outcome: Outcome | None = None
+        self, *, trigger: Trigger | None = None, outcome: RunStatus | None = None
     ) -> list[RunRecord]:
         """Every run with this trigger and/or outcome, newest first."""
         clauses: list[str] = []
@@ -27,7 +46,7 @@ class LedgerQueries(LedgerBase):
             clauses.append("r.trigger = ?")
             values.append(trigger)
         if outcome is not None:
-            check_choice("outcome", outcome, OUTCOMES)
+            check_choice("outcome", outcome, RUN_STATUSES)
             clauses.append("r.outcome = ?")
             values.append(outcome)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
@@ -40,17 +59,64 @@ class LedgerQueries(LedgerBase):
 
         What psabill last confirmed in the PSA per vendor SKU. Dry runs never count.
         """
-        query = """
-            SELECT product, new_quantity FROM (
-                SELECT l.product, l.new_quantity, row_number() OVER (
-                    PARTITION BY l.customer, l.product ORDER BY l.run_id DESC, l.id DESC
-                ) AS recency
-                FROM run_lines AS l JOIN runs AS r ON r.id = l.run_id
-                WHERE l.status = 'confirmed' AND r.dry_run = 0
-            ) WHERE recency = 1 AND new_quantity IS NOT NULL
-        """
+        rows = self._latest_confirmed("read synced quantities", ("customer", "product"))
         totals: dict[str, Decimal] = {}
-        with self._read("read synced quantities") as conn:
-            for product, quantity in conn.execute(query):
-                totals[product] = totals.get(product, Decimal(0)) + Decimal(quantity)
+        for row in rows:
+            if row["new_quantity"] is not None:
+                quantity = Decimal(row["new_quantity"])
+                totals[row["product"]] = totals.get(row["product"], Decimal(0)) + quantity
         return totals
+
+    def last_confirmed_quantities(self, customer: str) -> dict[tuple[str, int | None], Decimal]:
+        """``(product, agreement_id) → quantity`` from each pair's latest confirmed line.
+
+        What psabill last *knows* the PSA accepted, for the mass-change guards.
+        Dry runs never count. A pair whose latest confirmed line has no
+        quantity is left out rather than shown with an older one.
+        """
+        by: tuple[Column, ...] = ("product", "agreement_id")
+        rows = self._latest_confirmed("read confirmed quantities", by, customer=customer)
+        return {
+            (row["product"], row["agreement_id"]): Decimal(row["new_quantity"])
+            for row in rows
+            if row["new_quantity"] is not None
+        }
+
+    def known_additions(self) -> dict[tuple[str, str], int]:
+        """``(customer, product) → addition id`` from each pair's latest confirmed line.
+
+        The planner uses it to notice an addition psabill synced before whose
+        PSA product was renamed since, instead of creating a second one.
+        """
+        rows = self._latest_confirmed(
+            "read known additions", ("customer", "product"), with_addition=True
+        )
+        return {(row["customer"], row["product"]): int(row["addition_id"]) for row in rows}
+
+    def _latest_confirmed(
+        self,
+        doing: str,
+        by: tuple[Column, ...],
+        *,
+        customer: str | None = None,
+        with_addition: bool = False,
+    ) -> list[sqlite3.Row]:
+        """The latest confirmed line (highest run id, then line id) of each ``by`` group.
+
+        Lines of dry runs never count: they did not touch the PSA. ``customer`` keeps one
+        customer's lines; ``with_addition`` only lines that name an addition, so a group's
+        latest line *with* an id wins over a newer one without.
+        """
+        for column in by:
+            check_choice("column", column, _COLUMNS)
+        clauses = ["l.status = 'confirmed'", "r.dry_run = 0"]
+        values: list[str] = []
+        if customer is not None:
+            clauses.append("l.customer = ?")
+            values.append(customer)
+        if with_addition:
+            clauses.append("l.addition_id IS NOT NULL")
+        partition = ", ".join(f"l.{column}" for column in by)
+        query = _LATEST_CONFIRMED.format(partition=partition, where=" AND ".join(clauses))
+        with self._read(doing) as conn:
+            return conn.execute(query, values).fetchall()

@@ -12,10 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final, Literal, get_args
 
-Trigger = Literal["scheduled", "manual", "approval"]
-"""What started a run: the schedule, an admin by hand, or an admin approving a plan."""
+from psabill.core.outcome import Trigger
 
-Outcome = Literal["running", "success", "partial", "failure", "guard", "interrupted", "planned"]
+RunStatus = Literal["running", "success", "partial", "failure", "guard", "interrupted", "planned"]
 """How a run ended. ``running`` until :meth:`Ledger.finish_run`; ``interrupted`` when the
 process died first; ``planned`` when it stopped at a plan awaiting approval."""
 
@@ -23,7 +22,7 @@ LineStatus = Literal["planned", "sent", "confirmed", "failed", "skipped"]
 """Where one line stands: planned → sent → confirmed (or failed); skipped lines are never sent."""
 
 TRIGGERS: Final[tuple[Trigger, ...]] = get_args(Trigger)
-OUTCOMES: Final[tuple[Outcome, ...]] = get_args(Outcome)
+RUN_STATUSES: Final[tuple[RunStatus, ...]] = get_args(RunStatus)
 LINE_STATUSES: Final[tuple[LineStatus, ...]] = get_args(LineStatus)
 
 LINE_TRANSITIONS: Final[Mapping[LineStatus, tuple[LineStatus, ...]]] = {
@@ -85,7 +84,7 @@ class RunRecord:
     period: str | None
     started_at: datetime
     finished_at: datetime | None
-    outcome: Outcome
+    outcome: RunStatus
     acting_admin: str | None
     dry_run: bool
     pid: int

@@ -234,10 +234,10 @@ def test_drop_guard_holds_only_that_customer() -> None:
     guarded = apply_guards(plan, snap, Decimal("0.5"), allow_drop=False)
     line = only(guarded, "A")
     assert line.action == "held"
-    assert "drops from 100 to 10 (-90%, limit 50%)" in guarded.guard_trips[0]
+    assert "drops from 100 to 10 (-90%, limit 50%)" in str(guarded.guard_trips[0])
     allowed = apply_guards(plan, snap, Decimal("0.5"), allow_drop=True)
     assert only(allowed, "A").action == "update"
-    assert "allowed by --allow-drop" in allowed.guard_trips[0]
+    assert "allowed by --allow-drop" in str(allowed.guard_trips[0])
 
 
 def test_small_drop_passes_the_guard() -> None:
@@ -252,7 +252,20 @@ def test_zeroing_every_line_of_an_agreement_trips_the_guard() -> None:
     snap = snapshot((addition(1, "CAT-A", "1"),))
     plan = apply_guards(plan_for({}, snap, config), snap, Decimal("1"), allow_drop=False)
     assert only(plan, "A").action == "held"
-    assert 'every line of agreement "Acme MSA" would be 0' in plan.guard_trips[0]
+    assert 'every line of agreement "Acme MSA" would be 0' in str(plan.guard_trips[0])
+
+
+def test_a_guard_trip_is_a_value_even_for_a_name_with_a_colon() -> None:
+    config = make_config(customers=[{"id": "c1", "name": "Acme: Dental", "psa_company": "ACME"}])
+    snap = snapshot((addition(1, "CAT-A", "100"),))
+    plan = plan_for({"A": 10}, snap, config)
+    guarded = apply_guards(plan, snap, Decimal("0.5"), allow_drop=False)
+    (trip,) = guarded.guard_trips
+    assert (trip.customer, trip.label) == ("c1", "Acme: Dental")
+    assert trip.reasons == ("total drops from 100 to 10 (-90%, limit 50%)",)
+    assert only(guarded, "A").why == "guard: total drops from 100 to 10 (-90%, limit 50%)"
+    again, _, _ = plan_from_data(plan_to_data(guarded, account="MSP", scope=("c1",)))
+    assert again.guard_trips == guarded.guard_trips
 
 
 def test_plan_round_trips_through_json() -> None:

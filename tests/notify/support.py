@@ -17,15 +17,15 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from click.testing import CliRunner, Result
 
-from psabill.app.due import evaluate_targets
-from psabill.app.runner import SyncReport
 from psabill.cli import main
 from psabill.cli.notify_cmd import notify
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config
+from psabill.core.due import evaluate_targets
 from psabill.core.mapping import Resolution, Unmapped
 from psabill.core.outcome import LineResult
-from psabill.core.plan import Action, Plan, PlanLine
+from psabill.core.plan import Action, GuardTrip, Plan, PlanLine
+from psabill.core.report import SyncReport
 from psabill.state import Ledger, OutboxRecord, ledger_path
 
 PASSWORD = "s3cret-Passw0rd-for-smtp"
@@ -246,7 +246,11 @@ def partial_report(config: Config, *, run_id: int = 1, now: datetime = DUE_AT) -
         run_id=run_id,
         due=evaluate_targets(config, lambda key: None, now),
         scope=("sophos:acme", "trendmicro:51234"),
-        plan=Plan(now.date(), tuple(r.line for r in lines), guard_trips=("Acme: drop 60%",)),
+        plan=Plan(
+            now.date(),
+            tuple(r.line for r in lines),
+            guard_trips=(GuardTrip("acme", "Acme", ("drop 60%",)),),
+        ),
         results=lines,
         resolution=resolution,
         repairs=["CIXA-XDR now bills as 'PSABILL-CIXA-XDR'"],

@@ -42,7 +42,7 @@ def not_started(port: int) -> MailServer:
 def run_and_notify(tmp_path: Path, config: LoadedConfig) -> list[str]:
     state = tmp_path / "state"
     report = recorded_report(state, config.config)
-    return after_run(config, state, report, DUE_AT)
+    return [str(event) for event in after_run(config, state, report, DUE_AT)]
 
 
 def test_summaries_reach_exactly_their_recipients(
@@ -223,7 +223,7 @@ def test_retry_pending_is_quiet_when_nothing_waits_and_sends_what_does(
     run_and_notify(tmp_path, smtp_config(tmp_path, not_started(port)))
     server = start_server("none", port=port)
     config = smtp_config(tmp_path, server)
-    lines = retry_pending(config, state, DUE_AT)
+    lines = [str(event) for event in retry_pending(config, state, DUE_AT)]
     assert [line.split(" (")[0] for line in lines] == ["outbox message #1", "outbox message #2"]
     assert len(server.messages) == 2
     assert retry_pending(config, state, DUE_AT) == []

@@ -52,7 +52,8 @@ def test_no_secret_anywhere(
 
     loaded = load_config(config, env)
     state = tmp_path / "state"
-    lines = after_run(loaded, state, recorded_report(state, loaded.config), DUE_AT)
+    events = after_run(loaded, state, recorded_report(state, loaded.config), DUE_AT)
+    lines = [str(event) for event in events]
     outputs = [
         psabill(config, "-vv", "notify", "test", env=env).output,
         psabill(config, "-vv", "notify", "flush", env=env).output,

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from psabill.config.models import Smtp
-from psabill.notify.delivery import Envelope, MailConnectionError, MailError
+from psabill.errors import MailConnectionError, MailError
+from psabill.notify.delivery import Envelope
 from psabill.notify.smtp import SmtpSession
 from tests.notify.conftest import StartServer
 from tests.notify.support import PASSWORD, USER, MailServer, free_port

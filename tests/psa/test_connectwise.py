@@ -542,6 +542,31 @@ def test_an_existing_catalog_item_is_returned_or_refused_when_inactive(
     assert fake.calls("POST procurement/catalog") == []
 
 
+def test_a_lost_catalog_post_that_was_committed_is_found_not_repeated(
+    make_client: MakeClient, fake: FakeCw, clock: FakeClock
+) -> None:
+    created = {**CATALOG, "id": 709, "identifier": "NEW-SKU"}
+    catalog_server(fake, [], created)
+    fake.on("GET procurement/catalog", reply(200, []), reply(200, [created]))
+    fake.on("POST procurement/catalog", LOST, reply(201, created))
+    item = run(make_client(), lambda c: c.create_catalog_item(NEW_ITEM))
+    assert item.id == 709
+    assert len(fake.calls("POST procurement/catalog")) == 1
+    assert clock.sleeps
+    assert clock.sleeps[-1] >= 30
+
+
+def test_a_lost_catalog_post_that_never_lands_gives_up(
+    make_client: MakeClient, fake: FakeCw
+) -> None:
+    catalog_server(fake, [], {})
+    fake.on("POST procurement/catalog", LOST)
+    client = make_client(policy=RetryPolicy(max_retries=2))
+    with pytest.raises(PsaError, match=r"outcome of POST .* unknown.*gave up"):
+        run(client, lambda c: c.create_catalog_item(NEW_ITEM))
+    assert len(fake.calls("POST procurement/catalog")) == 3
+
+
 def test_no_active_product_type_is_explained(make_client: MakeClient, fake: FakeCw) -> None:
     catalog_server(fake, [], {})
     fake.on("GET procurement/types", reply(200, [TYPES[0]]))

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from psabill.errors import PsaError
-from psabill.psa.http import HttpClient, HttpSettings, UnknownOutcome
+from psabill.errors import PsaError, UnknownOutcome
+from psabill.psa.http import HttpClient, HttpSettings
 from psabill.psa.pacing import RetryPolicy
 from tests.psa.conftest import FakeClock, reply
 
@@ -54,10 +54,8 @@ def send(
     )
 
     async def main() -> httpx.Response:
-        try:
+        async with http:
             return await http.request(method, URL, **options)
-        finally:
-            await http.aclose()
 
     return asyncio.run(main())
 
@@ -157,7 +155,7 @@ def test_retry_after_as_an_http_date_is_honoured() -> None:
     )
 
     async def main() -> int:
-        async with http._client:
+        async with http:
             return (await http.request("GET", URL)).status_code
 
     assert asyncio.run(main()) == 200
@@ -238,7 +236,7 @@ def test_concurrency_is_bounded() -> None:
     )
 
     async def main() -> None:
-        async with http._client:
+        async with http:
             await asyncio.gather(*(http.request("GET", URL) for _ in range(12)))
 
     asyncio.run(main())
@@ -261,7 +259,7 @@ def test_the_rate_limit_spaces_requests_on_the_clock() -> None:
     )
 
     async def main() -> None:
-        async with http._client:
+        async with http:
             for _ in range(4):
                 await http.request("GET", URL)
 
@@ -285,7 +283,7 @@ def test_a_429_pauses_every_request_not_just_the_throttled_one() -> None:
     )
 
     async def main() -> float:
-        async with http._client:
+        async with http:
             await http.request("GET", URL)
             return await http.bucket.acquire()  # any other request now
 
@@ -306,3 +304,24 @@ def test_an_unreadable_answer_is_a_psa_error_not_a_traceback() -> None:
 def test_an_unreadable_answer_to_a_post_is_an_unknown_outcome() -> None:
     with pytest.raises(UnknownOutcome):
         send(_mangled, "POST", json={})
+
+
+def test_the_client_closes_its_connections_when_its_block_ends() -> None:
+    script = Script(reply(200, []))
+    clock = FakeClock()
+    http = HttpClient(
+        HttpSettings(),
+        transport=httpx.MockTransport(script),
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+    )
+
+    async def main() -> None:
+        async with http as entered:
+            assert entered is http
+            await http.request("GET", URL)
+        with pytest.raises(RuntimeError, match="closed"):
+            await http.request("GET", URL)
+
+    asyncio.run(main())
+    assert len(script.requests) == 1

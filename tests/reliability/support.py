@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psabill.app.runner import Runner, SyncReport, SyncRequest
+from psabill.app.runner import Runner
 from psabill.config.loader import load_config
+from psabill.core.report import SyncReport, SyncRequest
 from psabill.sandbox import Sandbox, Store
 from psabill.sandbox.seed import seed_large
 from psabill.sandbox.world import customer_id, product_sku, write_usage, write_world_config

@@ -20,9 +20,11 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from psabill.app.runner import Runner, SyncRequest
+from psabill.app.runner import Runner
 from psabill.config.loader import load_config
+from psabill.config.models import Psa
 from psabill.core import entities
+from psabill.core.report import SyncRequest
 from psabill.errors import PsaError
 from psabill.psa import PsaClient
 from psabill.psa.base import AccessReport
@@ -414,13 +416,11 @@ def test_garbage_from_the_additions_read_means_no_write(
     sandbox, config = demo
     transport = Garbling(GARBAGE[garbage])
 
-    class GarbledRunner(Runner):
-        def _client(self) -> PsaClient:
-            psa = self.config.psa
-            return ConnectWiseClient(psa, policy=RetryPolicy(max_retries=0), transport=transport)
+    def garbled(psa: Psa) -> PsaClient:
+        return ConnectWiseClient(psa, policy=RetryPolicy(max_retries=0), transport=transport)
 
     before = sandbox.store.dump()
-    runner = GarbledRunner(load_config(config, {}), tmp_path / "state", {})
+    runner = Runner(load_config(config, {}), tmp_path / "state", {}, psa=garbled)
     report = runner.sync(SyncRequest(trigger="manual"))
 
     assert transport.methods

@@ -10,7 +10,9 @@ import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -79,6 +81,18 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
             process.wait(timeout=10)
 
 
+def _get_companies(config: dict[str, Any]) -> httpx.Response:
+    """The companies list, fetched the way a client configured with ``config`` would."""
+    with make_client(base_url=config["site"]) as http:
+        info = http.get("/login/companyinfo/psabill_demo").json()
+        auth = (f"{config['company']}+{config['public_key']}", config["private_key"])
+        return http.get(
+            f"/{info['Codebase']}apis/3.0/company/companies",
+            auth=auth,
+            headers={"clientId": config["client_id"]},
+        )
+
+
 def test_serve_prints_config_serves_and_exits_cleanly_on_sigterm(
     tmp_path: Path, processes: list[subprocess.Popen[str]]
 ) -> None:
@@ -97,14 +111,7 @@ def test_serve_prints_config_serves_and_exits_cleanly_on_sigterm(
         "sandbox-public",
         "sandbox-private",
     )
-    with make_client(base_url=config["site"]) as http:
-        info = http.get("/login/companyinfo/psabill_demo").json()
-        auth = (f"{config['company']}+{config['public_key']}", config["private_key"])
-        companies = http.get(
-            f"/{info['Codebase']}apis/3.0/company/companies",
-            auth=auth,
-            headers={"clientId": config["client_id"]},
-        )
+    companies = _get_companies(config)
     assert companies.status_code == 200
     assert len(companies.json()) == 6
 

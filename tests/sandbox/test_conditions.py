@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from psabill.sandbox.conditions import ConditionError, evaluate, parse
+from psabill.sandbox.condition_eval import evaluate
+from psabill.sandbox.conditions import ConditionError, parse
 
 ROW: dict[str, Any] = {
     "id": 5,

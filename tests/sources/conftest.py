@@ -32,36 +32,42 @@ class Loopback:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-@pytest.fixture
-def loopback() -> Iterator[Loopback]:
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        state = self.server.state
+        state.requests.append({key.lower(): value for key, value in self.headers.items()})
+        reply = state.replies.get(self.path.split("?")[0], Reply(404, b"not here", "text/plain"))
+        time.sleep(reply.delay)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for key, value in reply.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
     state: Loopback
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests.append({key.lower(): value for key, value in self.headers.items()})
-            reply = state.replies.get(
-                self.path.split("?")[0], Reply(404, b"not here", "text/plain")
-            )
-            time.sleep(reply.delay)
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client gone early is part of these tests, not an error."""
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.handle_error = lambda request, address: None  # type: ignore[method-assign]  # a client gone early
-    state = Loopback(port=server.server_address[1])
+@pytest.fixture
+def loopback() -> Iterator[Loopback]:
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.state = Loopback(port=server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
-        yield state
+        yield server.state
     finally:
         server.shutdown()
         server.server_close()

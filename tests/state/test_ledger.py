@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sqlite3
 import stat
 from collections.abc import Callable
@@ -150,6 +151,19 @@ def test_naive_datetimes_are_refused(ledger: Ledger, call: Callable[[Ledger], ob
         call(ledger)
     assert all(run.outcome == "running" for run in ledger.runs())
     assert ledger.outbox_pending() == []
+
+
+def test_no_ledger_method_falls_back_to_the_wall_clock() -> None:
+    """Every time the ledger stores is passed in: no datetime parameter has a default."""
+    stamped = [
+        (name, param)
+        for name, method in inspect.getmembers(Ledger, inspect.isfunction)
+        if not name.startswith("_")
+        for param in inspect.signature(method).parameters.values()
+        if "datetime" in str(param.annotation)
+    ]
+    assert len(stamped) >= 8  # start_run, add_lines, update_line, finish_run, ... were seen
+    assert [f"{name}({p.name})" for name, p in stamped if p.default is not p.empty] == []
 
 
 def test_naive_datetime_refused_when_updating_a_line(ledger: Ledger) -> None:

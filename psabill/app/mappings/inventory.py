@@ -16,6 +16,7 @@ from typing import Generic, TypeVar
 from psabill.app.mappings.store import read_draft
 from psabill.app.mappings.verify import with_client
 from psabill.config.loader import LoadedConfig
+from psabill.config.models import Config, Customer, Product
 from psabill.core.mapping import customer_key, find_customer, find_product
 from psabill.errors import PsabillError
 from psabill.psa.base import PsaClient
@@ -72,12 +73,6 @@ def products(
     if check_psa and identifiers:
         catalog, out.psa_error = _catalog(loaded, identifiers)
     for product in config.products:
-        seen = tuple(
-            r.source
-            for r in sources
-            if any(u.sku == product.sku for u in r.records)
-            and find_product(config, r.source, product.sku) == product
-        )
         out.rows.append(
             ProductRow(
                 product.sku,
@@ -86,17 +81,37 @@ def products(
                 product.psa_product,
                 product.sync,
                 totals.get(product.sku),
-                seen,
+                _product_seen_in(config, sources, product),
                 _product_status(product.psa_product, catalog),
                 origins.get((product.sku, product.source), "psabill.toml"),
             )
         )
-    seen_pairs = {(u.sku, r.source) for r in sources for u in r.records}
-    for sku, source in sorted(p for p in seen_pairs if find_product(config, p[1], p[0]) is None):
-        out.rows.append(
-            ProductRow(sku, source, None, None, True, totals.get(sku), (source,), "unmapped", "-")
-        )
+    out.rows.extend(_unmapped_products(config, sources, totals))
     return out
+
+
+def _product_seen_in(
+    config: Config, sources: list[SourceResult], product: Product
+) -> tuple[str, ...]:
+    """The sources that report ``product``'s SKU and whose usage this very entry maps."""
+    return tuple(
+        r.source
+        for r in sources
+        if any(u.sku == product.sku for u in r.records)
+        and find_product(config, r.source, product.sku) == product
+    )
+
+
+def _unmapped_products(
+    config: Config, sources: list[SourceResult], totals: dict[str, Decimal]
+) -> list[ProductRow]:
+    """A row for each (SKU, source) the sources report that no product entry maps."""
+    seen_pairs = {(u.sku, r.source) for r in sources for u in r.records}
+    return [
+        ProductRow(sku, source, None, None, True, totals.get(sku), (source,), "unmapped", "-")
+        for sku, source in sorted(seen_pairs)
+        if find_product(config, source, sku) is None
+    ]
 
 
 def _product_status(psa_product: str | None, catalog: dict[str, bool] | None) -> str:
@@ -119,18 +134,6 @@ def customers(
     if check_psa and identifiers:
         companies, out.psa_error = _companies(loaded, identifiers)
     for customer in config.customers:
-        seen = tuple(
-            r.source
-            for r in sources
-            if find_customer(config, r.source, customer.id) == customer
-            and any(u.customer == customer.id for u in r.records)
-        )
-        if companies is None:
-            status = "mapped (PSA not checked)"
-        else:
-            status = (
-                "ok" if companies.get(customer.psa_company.casefold()) else "PSA company missing"
-            )
         out.rows.append(
             CustomerRow(
                 customer_key(customer),
@@ -140,18 +143,43 @@ def customers(
                 customer.psa_company,
                 customer.settings,
                 customer.sync,
-                seen,
-                status,
+                _customer_seen_in(config, sources, customer),
+                _company_status(customer.psa_company, companies),
                 origins.get((customer.id, customer.source), "psabill.toml"),
             )
         )
-    seen_pairs = {(u.customer, r.source) for r in sources for u in r.records}
-    for ident, source in sorted(p for p in seen_pairs if find_customer(config, p[1], p[0]) is None):
-        key = f"{source}:{ident}"
-        out.rows.append(
-            CustomerRow(key, ident, source, None, None, "-", True, (source,), "unmapped", "-")
-        )
+    out.rows.extend(_unmapped_customers(config, sources))
     return out
+
+
+def _customer_seen_in(
+    config: Config, sources: list[SourceResult], customer: Customer
+) -> tuple[str, ...]:
+    """The sources whose usage of ``customer``'s vendor id this very entry maps."""
+    return tuple(
+        r.source
+        for r in sources
+        if find_customer(config, r.source, customer.id) == customer
+        and any(u.customer == customer.id for u in r.records)
+    )
+
+
+def _unmapped_customers(config: Config, sources: list[SourceResult]) -> list[CustomerRow]:
+    """A row for each (vendor id, source) the sources report that no customer entry maps."""
+    seen_pairs = {(u.customer, r.source) for r in sources for u in r.records}
+    return [
+        CustomerRow(
+            f"{source}:{ident}", ident, source, None, None, "-", True, (source,), "unmapped", "-"
+        )
+        for ident, source in sorted(seen_pairs)
+        if find_customer(config, source, ident) is None
+    ]
+
+
+def _company_status(psa_company: str, companies: dict[str, bool] | None) -> str:
+    if companies is None:
+        return "mapped (PSA not checked)"
+    return "ok" if companies.get(psa_company.casefold()) else "PSA company missing"
 
 
 def _read_sources(

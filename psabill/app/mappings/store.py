@@ -27,7 +27,7 @@ import tomli_w
 from psabill.app.mappings.edits import Draft
 from psabill.config.loader import load_texts, managed_path
 from psabill.config.merge import REMOVED, SECTIONS
-from psabill.errors import ConfigError, StateError, UsageError
+from psabill.errors import ConfigError, EditRefused, StateError
 
 HEADER = (
     "# Managed by psabill: edit with `psabill products|customers|contracts|admins ...`; "
@@ -37,10 +37,6 @@ HEADER = (
     '"Editing mappings from the CLI".\n'
 )
 NEW_FILE_MODE = 0o600
-
-
-class EditRefused(UsageError):
-    """The edit would leave an invalid configuration; nothing was written."""
 
 
 @dataclass(frozen=True)

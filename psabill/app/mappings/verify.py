@@ -15,15 +15,11 @@ from typing import TypeVar
 from psabill.config.models import Config, Contract, Customer
 from psabill.core.contracts import choose_agreement, contract_for
 from psabill.core.entities import Agreement, CatalogItem, Company
-from psabill.core.mapping import customer_key
-from psabill.errors import UsageError
+from psabill.core.mapping import customer_key, products_for
+from psabill.errors import NotInPsa
 from psabill.psa import PsaClient, RetryPolicy, open_client
 
 T = TypeVar("T")
-
-
-class NotInPsa(UsageError):
-    """The PSA has no such product, company, agreement type or agreement."""
 
 
 def with_client(config: Config, job: Callable[[PsaClient], Awaitable[T]]) -> T:
@@ -126,13 +122,7 @@ async def verify_customers(client: PsaClient, config: Config) -> list[CustomerCh
 def _contract_problems(
     config: Config, customer: Customer, agreements: list[Agreement]
 ) -> list[str]:
-    skus = sorted(
-        p.sku
-        for p in config.products
-        if p.sync
-        and p.psa_product
-        and (customer.source is None or p.source in (None, customer.source))
-    )
+    skus = [product.sku for product in products_for(config, customer)]
     problems = []
     for sku in skus or ["*"]:
         choice = choose_agreement(contract_for(config, customer, sku), agreements)

@@ -81,44 +81,53 @@ def security_role(method: str, endpoint: str) -> str | None:
 def status_error(
     response: httpx.Response, method: str, endpoint: str, *, cloud: bool, redact: Redactor
 ) -> PsaError:
-    """The ``PsaError`` for a non-2xx answer to ``method endpoint``."""
-    status = response.status_code
-    where = f"{method} {endpoint}"
+    """The ``PsaError`` for a non-2xx answer to ``method endpoint``; the server's own words,
+    redacted, end the message."""
     detail = redact(server_message(response))
-    suffix = f": {detail}" if detail else ""
+    message, hint = _explain(response.status_code, method, endpoint, detail, cloud=cloud)
+    return PsaError(f"{message}: {detail}" if detail else message, hint=hint)
+
+
+def _explain(
+    status: int, method: str, endpoint: str, detail: str, *, cloud: bool
+) -> tuple[str, str | None]:
+    """What a status means for ``method endpoint``, and what the user can do about it."""
+    where = f"{method} {endpoint}"
     if status == 401:
-        hint = CREDENTIALS_HINT
-        if "clientid" in detail.lower():
-            hint = "check psa.client_id (the clientId from developer.connectwise.com)"
-        return PsaError(
-            f"ConnectWise refused the API credentials (401) on {where}{suffix}", hint=hint
-        )
+        message = f"ConnectWise refused the API credentials (401) on {where}"
+        return message, _credentials_hint(detail)
     if status == 403:
-        role = security_role(method, endpoint)
-        needs = f"the security role setting {role!r}" if role else "a security role setting"
-        return PsaError(
-            f"the API member may not {method} {endpoint} (403){suffix}",
-            hint=f"give the API member's security role {needs} in ConnectWise",
-        )
+        return f"the API member may not {where} (403)", _role_hint(method, endpoint)
     if status == 404:
-        hint = "check the record still exists in ConnectWise"
-        if cloud:
-            hint = (
-                "on ConnectWise cloud a 404 may also mean that the codebase or the credentials "
-                "are wrong: check psa.codebase (or leave it unset), psa.company and the keys"
-            )
-        return PsaError(f"ConnectWise found nothing at {where} (404){suffix}", hint=hint)
+        return f"ConnectWise found nothing at {where} (404)", _not_found_hint(cloud)
     if status == 429:
-        return PsaError(
-            f"ConnectWise kept throttling psabill (429) on {where}{suffix}",
-            hint="lower psa.rate_limit or psa.concurrency, or run again later",
-        )
+        message = f"ConnectWise kept throttling psabill (429) on {where}"
+        return message, "lower psa.rate_limit or psa.concurrency, or run again later"
     if status >= 500:
-        return PsaError(
-            f"ConnectWise failed with HTTP {status} on {where}{suffix}",
-            hint="the PSA may be down or overloaded; run again later",
+        message = f"ConnectWise failed with HTTP {status} on {where}"
+        return message, "the PSA may be down or overloaded; run again later"
+    return f"ConnectWise refused {where} (HTTP {status})", _hint_for(status)
+
+
+def _credentials_hint(detail: str) -> str:
+    if "clientid" in detail.lower():
+        return "check psa.client_id (the clientId from developer.connectwise.com)"
+    return CREDENTIALS_HINT
+
+
+def _role_hint(method: str, endpoint: str) -> str:
+    role = security_role(method, endpoint)
+    needs = f"the security role setting {role!r}" if role else "a security role setting"
+    return f"give the API member's security role {needs} in ConnectWise"
+
+
+def _not_found_hint(cloud: bool) -> str:
+    if cloud:
+        return (
+            "on ConnectWise cloud a 404 may also mean that the codebase or the credentials "
+            "are wrong: check psa.codebase (or leave it unset), psa.company and the keys"
         )
-    return PsaError(f"ConnectWise refused {where} (HTTP {status}){suffix}", hint=_hint_for(status))
+    return "check the record still exists in ConnectWise"
 
 
 def server_message(response: httpx.Response) -> str:

@@ -1,14 +1,12 @@
 """The ConnectWise Manage adapter: :class:`~psabill.psa.base.PsaClient` over the REST API 2025.8.
 
-Plumbing (auth, discovery, paging, decoding) is in :mod:`.session`, JSON mapping in
-:mod:`.mapping`, error wording in :mod:`.answers`, ``psabill doctor`` checks in
-:mod:`.access`. This module holds the billing operations and their write safety:
+Plumbing (auth, discovery, paging, decoding) is in :mod:`.session`, the reads in
+:mod:`.reads`, JSON mapping in :mod:`.mapping`, error wording in :mod:`.answers`,
+``psabill doctor`` checks in :mod:`.access`. This module holds the billing writes and their
+safety:
 
-* ``create_addition`` / ``create_catalog_item`` POST at most once per attempt. When the outcome
-  is unknown (:class:`~psabill.psa.http.UnknownOutcome`), they wait (at least one request
-  timeout), re-read, and POST again only if the record is really absent. ConnectWise has no
-  idempotency key, so a server that commits a write *after* that re-read could still end with
-  two; the wait makes that unlikely, and nothing better exists without server support.
+* ``create_addition`` / ``create_catalog_item`` go through one loop,
+  :meth:`ConnectWiseClient._create_once`, which states the rule for an unknown outcome.
 * PATCHes carry absolute values, so they are retried like reads; the answer is compared with
   what was asked, to catch a "false 200" (reference §4.1).
 """
@@ -19,8 +17,8 @@ import asyncio
 import random
 import ssl
 import time
-from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import date
 from decimal import Decimal
 from types import TracebackType
 from typing import Self, TypeVar
@@ -28,28 +26,20 @@ from typing import Self, TypeVar
 import httpx
 
 from psabill.config.models import Psa
-from psabill.core.entities import (
-    Addition,
-    Agreement,
-    CatalogItem,
-    Company,
-    Invoice,
-    NewAddition,
-    NewCatalogItem,
-)
-from psabill.errors import ConfigError, PsaError
+from psabill.core.entities import Addition, CatalogItem, NewAddition, NewCatalogItem
+from psabill.errors import ConfigError, PsaError, UnknownOutcome
 from psabill.psa.base import AccessReport
 from psabill.psa.connectwise import mapping as cw
-from psabill.psa.connectwise.session import CwSession, gather_all
+from psabill.psa.connectwise.reads import CwReads
+from psabill.psa.connectwise.session import CwSession
 from psabill.psa.connectwise.urls import parse_site
-from psabill.psa.http import HttpClient, HttpSettings, UnknownOutcome
+from psabill.psa.http import HttpClient, HttpSettings
 from psabill.psa.pacing import Monotonic, RetryPolicy, Sleep, WallClock, utc_now
 
 T = TypeVar("T")
-Identified = TypeVar("Identified", Company, CatalogItem)
 
 
-class ConnectWiseClient:
+class ConnectWiseClient(CwReads):
     """A :class:`~psabill.psa.base.PsaClient` for ConnectWise Manage; no I/O until first use.
 
     ``policy`` (default: ``psa.retries`` retries) and ``burst`` tune retries and the rate
@@ -84,7 +74,7 @@ class ConnectWiseClient:
         http = HttpClient(
             settings, transport=transport, sleep=sleep, monotonic=monotonic, wall=wall, rng=rng
         )
-        self.session = CwSession(psa, site, http)
+        super().__init__(CwSession(psa, site, http))
         self.http = http
 
     def __repr__(self) -> str:
@@ -104,121 +94,48 @@ class ConnectWiseClient:
     ) -> None:
         await self.aclose()
 
-    # -- reads ---------------------------------------------------------------------------------
-
-    async def companies(self, identifiers: Sequence[str]) -> list[Company]:
-        return await self._identified(
-            "company/companies", identifiers, cw.COMPANY_FIELDS, cw.company
-        )
-
-    async def agreements(self, company_ids: Sequence[int]) -> list[Agreement]:
-        wanted = set(company_ids)
-        found = await self._batched(
-            "finance/agreements",
-            [str(int(i)) for i in dict.fromkeys(company_ids)],
-            "company/id in ({})",
-            cw.AGREEMENT_FIELDS,
-            cw.agreement,
-        )
-        return [a for a in found if a.company_id in wanted]
-
-    async def agreement_types(self) -> list[str]:
-        endpoint = "finance/agreements/types"
-        rows = await self.session.rows(endpoint, fields=cw.SETUP_FIELDS)
-        entries = self.session.map(rows, cw.setup_entry, f"GET {endpoint}")
-        return sorted({name for _, name, _, inactive in entries if not inactive}, key=str.casefold)
-
-    async def additions(self, agreement_id: int) -> list[Addition]:
-        endpoint = f"finance/agreements/{int(agreement_id)}/additions"
-        rows = await self.session.rows(endpoint, fields=cw.ADDITION_FIELDS)
-        return self.session.map(rows, cw.addition_of(agreement_id), f"GET {endpoint}")
-
-    async def catalog_items(self, identifiers: Sequence[str]) -> list[CatalogItem]:
-        return await self._identified(
-            "procurement/catalog", identifiers, cw.CATALOG_FIELDS, cw.catalog_item
-        )
-
-    async def search_catalog(self, text: str, limit: int = 50) -> list[CatalogItem]:
-        needle = text.strip()
-        if len(needle) < 2:
-            raise ValueError("search text needs at least 2 characters")
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        literal = cw.condition_text(needle)
-        endpoint = "procurement/catalog"
-        rows = await self.session.rows(
-            endpoint,
-            fields=cw.CATALOG_FIELDS,
-            conditions=f"identifier contains {literal} or description contains {literal}",
-            order_by="identifier asc",
-            limit=limit,
-        )
-        return self.session.map(rows, cw.catalog_item, f"GET {endpoint}")
-
-    async def invoices(self, company_ids: Sequence[int], since: date, until: date) -> list[Invoice]:
-        after = cw.wire_date(since)
-        before = cw.wire_date(until + timedelta(days=1))
-        found = await self._batched(
-            "finance/invoices",
-            [str(int(i)) for i in dict.fromkeys(company_ids)],
-            f"company/id in ({{}}) and date >= [{after}] and date < [{before}]",
-            cw.INVOICE_FIELDS,
-            cw.invoice,
-        )
-        wanted = set(company_ids)
-        return [i for i in found if i.company_id in wanted and since <= i.date <= until]
-
-    async def _identified(
-        self,
-        endpoint: str,
-        identifiers: Sequence[str],
-        fields: str,
-        mapper: Callable[[cw.Row], Identified],
-    ) -> list[Identified]:
-        """Entities by identifier, compared case-insensitively as the PSA does, and
-        re-checked here so a server that ignores ``conditions`` cannot slip others in."""
-        wanted = {i.casefold() for i in identifiers}
-        values = [cw.condition_text(i) for i in _distinct(identifiers)]
-        found = await self._batched(endpoint, values, "identifier in ({})", fields, mapper)
-        return [item for item in found if item.identifier.casefold() in wanted]
-
-    async def _batched(
-        self,
-        endpoint: str,
-        values: list[str],
-        template: str,
-        fields: str,
-        mapper: Callable[[cw.Row], T],
-    ) -> list[T]:
-        if not values:
-            return []
-        await self.session.api_url()  # discover once, before the batches run side by side
-        jobs = [
-            self.session.rows(endpoint, fields=fields, conditions=template.format(", ".join(b)))
-            for b in self.session.batches(endpoint, values, template, fields)
-        ]
-        rows = [row for batch in await gather_all(jobs) for row in batch]
-        return self.session.map(rows, mapper, f"GET {endpoint}")
-
     # -- writes --------------------------------------------------------------------------------
+
+    async def _create_once(
+        self,
+        post: Callable[[], Awaitable[T]],
+        reread: Callable[[UnknownOutcome], Awaitable[T | None]],
+    ) -> T:
+        """Run ``post`` (one create request) so that a record is never created twice by a retry.
+
+        The safety rule: a create is never sent again blindly. When its outcome is unknown
+        (:class:`~psabill.psa.http.UnknownOutcome`: it was sent, but no usable answer came
+        back), wait at least one request timeout (:meth:`HttpClient.settle`), then ``reread``:
+        what it finds is the record, and it is returned; only when it finds nothing is the
+        create sent again, at most ``policy.max_retries`` more times, then ``PsaError``.
+
+        ConnectWise has no idempotency key, so a server that commits a write *after* that
+        re-read could still end with two; the wait makes that unlikely, and nothing better
+        exists without server support. Any other error of ``post`` or ``reread`` propagates.
+        """
+        attempt = 0
+        while True:
+            try:
+                return await post()
+            except UnknownOutcome as unknown:
+                await self.http.settle(attempt)
+                found = await reread(unknown)
+                if found is not None:
+                    return found
+                if attempt >= self.http.policy.max_retries:
+                    raise _gave_up(unknown) from None
+            attempt += 1
 
     async def create_addition(self, new: NewAddition) -> Addition:
         endpoint = f"finance/agreements/{int(new.agreement_id)}/additions"
         body = cw.addition_body(new)
-        for attempt in range(self.http.policy.max_retries + 1):
-            try:
-                payload = await self.session.call("POST", endpoint, body=body)
-            except UnknownOutcome as unknown:
-                outcome = unknown
-                await self.http.settle(attempt)
-                existing = await self._reread(new, unknown)
-                if existing is not None:
-                    return existing
-                continue
-            return self.session.map_one(
-                payload, cw.addition_of(new.agreement_id), f"POST {endpoint}", write=True
-            )
-        raise _gave_up(outcome)
+
+        async def post() -> Addition:
+            payload = await self.session.call("POST", endpoint, body=body)
+            mapper = cw.addition_of(new.agreement_id)
+            return self.session.map_one(payload, mapper, f"POST {endpoint}", write=True)
+
+        return await self._create_once(post, lambda unknown: self._reread(new, unknown))
 
     async def _reread(self, new: NewAddition, unknown: UnknownOutcome) -> Addition | None:
         """The active addition for ``new``'s product, preferring one that matches exactly."""
@@ -282,19 +199,17 @@ class ConnectWiseClient:
         subcategory_id = await self._default_setup("procurement/subcategories", "subcategory")
         body = cw.catalog_body(new, type_id, subcategory_id)
         endpoint = "procurement/catalog"
-        for attempt in range(self.http.policy.max_retries + 1):
-            try:
-                payload = await self.session.call("POST", endpoint, body=body)
-            except UnknownOutcome as unknown:
-                outcome = unknown
-                await self.http.settle(attempt)
-                found = await self._catalog_item(new.identifier)
-                if found is not None:
-                    return _usable(found)
-                continue
+
+        async def post() -> CatalogItem:
+            payload = await self.session.call("POST", endpoint, body=body)
             item = self.session.map_one(payload, cw.catalog_item, f"POST {endpoint}", write=True)
             return _not_renamed(item, new.identifier)
-        raise _gave_up(outcome)
+
+        async def reread(unknown: UnknownOutcome) -> CatalogItem | None:
+            found = await self._catalog_item(new.identifier)
+            return None if found is None else _usable(found)
+
+        return await self._create_once(post, reread)
 
     async def _catalog_item(self, identifier: str) -> CatalogItem | None:
         found = await self.catalog_items([identifier])
@@ -318,12 +233,6 @@ class ConnectWiseClient:
         from psabill.psa.connectwise.access import check_access
 
         return await check_access(self.session)
-
-
-def _distinct(identifiers: Sequence[str]) -> list[str]:
-    if isinstance(identifiers, str):  # a str is a Sequence[str] too: "Acme" is not 4 letters
-        raise TypeError("pass a list of identifiers, not one string")
-    return list(dict.fromkeys(identifiers))
 
 
 def _tls(psa: Psa) -> ssl.SSLContext | bool:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from psabill.app.mappings import edits
-from psabill.app.mappings.store import HEADER, EditRefused, MappingStore, render, write_atomically
+from psabill.app.mappings.store import HEADER, MappingStore, render, write_atomically
 from psabill.config.loader import load_config
+from psabill.errors import EditRefused
 from tests.conftest import ENV
 
 

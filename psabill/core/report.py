@@ -1,0 +1,94 @@
+"""What a sync run was asked to do, and what it did: the values every layer reads. Pure.
+
+The runner fills a :class:`SyncReport`; the CLI renders it, the summaries
+(:mod:`psabill.notify`) are composed from it and the ledger keeps
+:func:`summary_data` of it. Nothing here performs I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final, Literal
+
+from psabill.core.due import TargetDue
+from psabill.core.mapping import Resolution
+from psabill.core.outcome import LineResult, RunOutcome, Trigger
+from psabill.core.plan import Plan
+from psabill.errors import ExitCode
+
+ReportOutcome = RunOutcome | Literal["not_due", "dry_run", "planned", "awaiting"]
+"""``planned``: stored for approval; ``awaiting``: an identical plan already awaits approval."""
+
+EXIT_CODES: Final[Mapping[ReportOutcome, ExitCode]] = {
+    "success": ExitCode.OK,
+    "not_due": ExitCode.OK,
+    "dry_run": ExitCode.OK,
+    "planned": ExitCode.OK,
+    "awaiting": ExitCode.OK,
+    "partial": ExitCode.PARTIAL,
+    "failure": ExitCode.FAILURE,
+    "guard": ExitCode.GUARD,
+}
+
+HEALTHY: Final[frozenset[ReportOutcome]] = frozenset({"success", "not_due", "planned", "awaiting"})
+"""Outcomes a monitor hears as success. "Not due" is the hourly heartbeat; a plan stored
+for approval (or still awaiting it) is a healthy run too."""
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    trigger: Trigger = "scheduled"
+    only: str | None = None
+    dry_run: bool = False
+    allow_drop: bool = False
+    saved_plan: Plan | None = None
+    acting_admin: str | None = None
+    approves: int | None = None
+    """Apply the plan of this planned run (trigger ``approval``)."""
+
+
+@dataclass
+class SyncReport:
+    """Everything a summary needs to say about one invocation."""
+
+    outcome: ReportOutcome
+    now: datetime
+    trigger: Trigger
+    run_id: int | None = None
+    due: list[TargetDue] = field(default_factory=list)
+    scope: tuple[str, ...] = ()
+    plan: Plan | None = None
+    results: list[LineResult] = field(default_factory=list)
+    resolution: Resolution | None = None
+    source_errors: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    fatal: str | None = None
+    pending_run: int | None = None
+    """The planned run awaiting approval (``planned``/``awaiting``), or the one approved."""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return EXIT_CODES[self.outcome]
+
+    @property
+    def healthy(self) -> bool:
+        return self.outcome in HEALTHY
+
+
+def summary_data(report: SyncReport) -> dict[str, object]:
+    """What the ledger keeps about a run beyond its lines."""
+    counts: dict[str, int] = {}
+    for result in report.results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    return {
+        "counts": counts,
+        "scope": list(report.scope),
+        "source_errors": report.source_errors,
+        "repairs": report.repairs,
+        "guard_trips": [str(trip) for trip in report.plan.guard_trips] if report.plan else [],
+        "completed": report.completed,
+        "fatal": report.fatal,
+    }

@@ -1,0 +1,128 @@
+"""The read half of the ConnectWise adapter: companies, agreements, additions, catalog, invoices.
+
+:class:`CwReads` is the base of :class:`~psabill.psa.connectwise.client.ConnectWiseClient`,
+which adds the writes and their safety. Every read goes through one :class:`CwSession`; lists
+of identifiers or ids are split into batches that keep each URL under the session's budget, and
+what comes back is filtered again here, so a server that ignores ``conditions`` cannot slip
+other records in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import TypeVar
+
+from psabill.core.entities import Addition, Agreement, CatalogItem, Company, Invoice
+from psabill.psa.connectwise import mapping as cw
+from psabill.psa.connectwise.session import CwSession, gather_all
+
+T = TypeVar("T")
+Identified = TypeVar("Identified", Company, CatalogItem)
+
+
+class CwReads:
+    """The reads of :class:`~psabill.psa.base.PsaClient` over one ConnectWise session."""
+
+    def __init__(self, session: CwSession) -> None:
+        self.session = session
+
+    async def companies(self, identifiers: Sequence[str]) -> list[Company]:
+        return await self._identified(
+            "company/companies", identifiers, cw.COMPANY_FIELDS, cw.company
+        )
+
+    async def agreements(self, company_ids: Sequence[int]) -> list[Agreement]:
+        wanted = set(company_ids)
+        found = await self._batched(
+            "finance/agreements",
+            [str(int(i)) for i in dict.fromkeys(company_ids)],
+            "company/id in ({})",
+            cw.AGREEMENT_FIELDS,
+            cw.agreement,
+        )
+        return [a for a in found if a.company_id in wanted]
+
+    async def agreement_types(self) -> list[str]:
+        endpoint = "finance/agreements/types"
+        rows = await self.session.rows(endpoint, fields=cw.SETUP_FIELDS)
+        entries = self.session.map(rows, cw.setup_entry, f"GET {endpoint}")
+        return sorted({name for _, name, _, inactive in entries if not inactive}, key=str.casefold)
+
+    async def additions(self, agreement_id: int) -> list[Addition]:
+        endpoint = f"finance/agreements/{int(agreement_id)}/additions"
+        rows = await self.session.rows(endpoint, fields=cw.ADDITION_FIELDS)
+        return self.session.map(rows, cw.addition_of(agreement_id), f"GET {endpoint}")
+
+    async def catalog_items(self, identifiers: Sequence[str]) -> list[CatalogItem]:
+        return await self._identified(
+            "procurement/catalog", identifiers, cw.CATALOG_FIELDS, cw.catalog_item
+        )
+
+    async def search_catalog(self, text: str, limit: int = 50) -> list[CatalogItem]:
+        needle = text.strip()
+        if len(needle) < 2:
+            raise ValueError("search text needs at least 2 characters")
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        literal = cw.condition_text(needle)
+        endpoint = "procurement/catalog"
+        rows = await self.session.rows(
+            endpoint,
+            fields=cw.CATALOG_FIELDS,
+            conditions=f"identifier contains {literal} or description contains {literal}",
+            order_by="identifier asc",
+            limit=limit,
+        )
+        return self.session.map(rows, cw.catalog_item, f"GET {endpoint}")
+
+    async def invoices(self, company_ids: Sequence[int], since: date, until: date) -> list[Invoice]:
+        after = cw.wire_date(since)
+        before = cw.wire_date(until + timedelta(days=1))
+        found = await self._batched(
+            "finance/invoices",
+            [str(int(i)) for i in dict.fromkeys(company_ids)],
+            f"company/id in ({{}}) and date >= [{after}] and date < [{before}]",
+            cw.INVOICE_FIELDS,
+            cw.invoice,
+        )
+        wanted = set(company_ids)
+        return [i for i in found if i.company_id in wanted and since <= i.date <= until]
+
+    async def _identified(
+        self,
+        endpoint: str,
+        identifiers: Sequence[str],
+        fields: str,
+        mapper: Callable[[cw.Row], Identified],
+    ) -> list[Identified]:
+        """Entities by identifier, compared case-insensitively as the PSA does, and
+        re-checked here so a server that ignores ``conditions`` cannot slip others in."""
+        wanted = {i.casefold() for i in identifiers}
+        values = [cw.condition_text(i) for i in _distinct(identifiers)]
+        found = await self._batched(endpoint, values, "identifier in ({})", fields, mapper)
+        return [item for item in found if item.identifier.casefold() in wanted]
+
+    async def _batched(
+        self,
+        endpoint: str,
+        values: list[str],
+        template: str,
+        fields: str,
+        mapper: Callable[[cw.Row], T],
+    ) -> list[T]:
+        if not values:
+            return []
+        await self.session.api_url()  # discover once, before the batches run side by side
+        jobs = [
+            self.session.rows(endpoint, fields=fields, conditions=template.format(", ".join(b)))
+            for b in self.session.batches(endpoint, values, template, fields)
+        ]
+        rows = [row for batch in await gather_all(jobs) for row in batch]
+        return self.session.map(rows, mapper, f"GET {endpoint}")
+
+
+def _distinct(identifiers: Sequence[str]) -> list[str]:
+    if isinstance(identifiers, str):  # a str is a Sequence[str] too: "Acme" is not 4 letters
+        raise TypeError("pass a list of identifiers, not one string")
+    return list(dict.fromkeys(identifiers))

@@ -1,0 +1,208 @@
+"""The sandbox's HTTP transport: real HTTP/1.1 on loopback, stdlib only, one thread per connection.
+
+Owns the bytes: :class:`LoopbackServer` accepts connections and tracks them so a stopping
+sandbox can hang up on keep-alive clients; :class:`RequestHandler` reads a request, applies the
+fault decision (:mod:`psabill.sandbox.faults`) and writes the answer of the API or the admin
+endpoints. :class:`~psabill.sandbox.server.Sandbox` owns the lifecycle and the request log.
+
+Every response carries ``api-current-version``, ``x-cw-request-id`` and ``x-server-name``, like
+the real API (reference §1.4). Fault injection happens before authentication, as a proxy or the
+API gateway would; admin requests are never subject to faults.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from psabill.sandbox.admin import ADMIN_PREFIX
+from psabill.sandbox.api import API_VERSION, ApiRequest, ApiResponse, json_response
+from psabill.sandbox.faults import FaultRule, too_many_requests_body
+
+if TYPE_CHECKING:
+    from psabill.sandbox.server import Sandbox
+
+logger = logging.getLogger("psabill.sandbox")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the server saw it; ``status`` is ``None`` when no response was sent."""
+
+    method: str
+    path: str
+    query: str
+    status: int | None
+    fault: str | None
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """Tracks its open connections so :meth:`close_connections` can end keep-alive clients."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, sandbox: Sandbox) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sandbox = sandbox
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__((host, port), RequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeout, dropped fault) is routine, not a traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("client %s went away", client_address)
+            return
+        super().handle_error(request, client_address)
+
+    def close_connections(self) -> None:
+        """Hang up on keep-alive clients so their handler threads end with the server."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    """One connection: read each request, apply the fault decision, answer or misbehave."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = -1  # headers and body leave in one write (flushed after each request)
+    server_version = "psabill-sandbox"
+    sys_version = ""
+    timeout = 60
+    server: LoopbackServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def _serve(self) -> None:
+        sandbox = self.server.sandbox
+        body = self._read_body()
+        if body is None:
+            return
+        split = urlsplit(self.path)
+        host = self.headers.get("Host") or sandbox.site_url.removeprefix("http://")
+        request = ApiRequest(
+            method=self.command,
+            path=split.path,
+            query=tuple(parse_qsl(split.query, keep_blank_values=True)),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+            site_url=f"http://{host}",
+        )
+        if split.path.startswith(ADMIN_PREFIX):
+            self._send(sandbox.admin.handle(request))
+            return
+        status, fault = self._respond(sandbox, request)
+        sandbox.log_request(RequestRecord(self.command, split.path, split.query, status, fault))
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or ``None`` after answering 411 (no chunked uploads here)."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            message = "Send a Content-Length; chunked request bodies are not supported."
+            error = {"code": "LengthRequired", "message": message, "errors": None}
+            self._send(json_response(411, error))
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _respond(self, sandbox: Sandbox, request: ApiRequest) -> tuple[int | None, str | None]:
+        decision = sandbox.faults.decide(request.method, request.path)
+        if decision.delay:
+            time.sleep(decision.delay)
+        if decision.retry_after is not None:
+            return self._send(_too_many(decision.retry_after)), "rate_limit"
+        rule = decision.rule
+        if rule is not None and rule.kind == "drop":
+            self.close_connection = True
+            return None, "drop"
+        if rule is not None and rule.kind == "status":
+            return self._send(_fault_response(rule)), f"status:{rule.status}"
+        try:
+            response = sandbox.api.handle(request)
+        except Exception:
+            logger.exception("sandbox bug while answering %s %s", request.method, request.path)
+            response = json_response(500, _server_error_body())
+        if rule is not None and rule.kind == "lose_response":
+            self.close_connection = True
+            return None, "lose_response"
+        return self._send(response), "latency" if decision.delay else None
+
+    def _send(self, response: ApiResponse) -> int:
+        self.send_response(response.status)
+        self.send_header("api-current-version", API_VERSION)
+        self.send_header("x-cw-request-id", str(uuid.uuid4()))
+        self.send_header("x-server-name", "psabill-sandbox")
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if response.status != 204:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if response.status != 204 and self.command != "HEAD":
+            self.wfile.write(response.body)
+        return response.status
+
+
+def _too_many(retry_after: int) -> ApiResponse:
+    return json_response(
+        429, too_many_requests_body(retry_after), [("Retry-After", str(retry_after))]
+    )
+
+
+def _fault_response(rule: FaultRule) -> ApiResponse:
+    if rule.status == 429:
+        return _too_many(rule.retry_after)
+    if rule.status == 500:
+        return json_response(500, _server_error_body())
+    try:
+        phrase = HTTPStatus(rule.status).phrase
+    except ValueError:
+        phrase = "Error"
+    if rule.status == 403:
+        # What ConnectWise answers when the API member's security role lacks the permission.
+        message = "You do not have security permission to perform this action."
+        return json_response(403, {"code": "Security", "message": message, "errors": None})
+    if rule.status in (502, 503, 504):
+        title = f"{rule.status} {phrase}"
+        page = f"<html><head><title>{title}</title></head><body><h1>{phrase}</h1></body></html>"
+        return ApiResponse(rule.status, page.encode(), [("Content-Type", "text/html")])
+    body = {"code": phrase.replace(" ", ""), "message": phrase + ".", "errors": None}
+    return json_response(rule.status, body)
+
+
+def _server_error_body() -> dict[str, object]:
+    message = "An unexpected server error has occurred."
+    return {"code": "UnexpectedServerError", "message": message, "errors": None}
