@@ -15,7 +15,8 @@ from psabill.config.loader import LoadedConfig
 from psabill.core.due import RUN_KEY, TargetDue, targets
 from psabill.core.guards import apply_guards
 from psabill.core.mapping import Usage, customer_key, resolve
-from psabill.core.plan import Plan, PlanContext, build_plan
+from psabill.core.plan import Plan, PlanContext
+from psabill.core.plan_build import build_plan
 from psabill.core.report import SyncReport, SyncRequest
 from psabill.psa.base import PsaClient
 from psabill.sources import SourceResult, read_all

@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from ipaddress import ip_address
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import BeforeValidator, PlainSerializer
 
@@ -21,6 +21,14 @@ _EMAIL = re.compile(
     r"^[^@\s,;<>\"()\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$"
 )
 _HOUR_TEXT = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
+
+SET_IN_SAMPLE: Final[dict[str, Any]] = {"sample": "set"}
+"""``json_schema_extra`` of an optional key that the sample sets to its example.
+
+The sample (:mod:`psabill.config.sample`) writes other optional keys commented out:
+an example there is a hint, while these keys are ones the sample's own story needs
+(``day`` for its monthly schedule, ``agreement_type`` for its customer without a contract).
+"""
 
 
 def parse_hour(value: Any) -> int:

@@ -7,22 +7,22 @@ a single ``ConfigError`` (exit 78).
 
 from __future__ import annotations
 
-import difflib
 import re
 import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from psabill.config.checks import Problem, cross_check
-from psabill.config.locate import PathKey, dotted, key_lines, line_of
+from psabill.config.locate import PathKey, dotted, key_lines
 from psabill.config.merge import Which, merge
 from psabill.config.models import Config
-from psabill.config.secrets import resolve_references
+from psabill.config.problems import Located, render, schema_problems
+from psabill.config.secrets import Resolution, resolve_references
 from psabill.errors import ConfigError
 
 CONFIG_NAME = "psabill.toml"
@@ -35,8 +35,6 @@ SECRET_PATHS: tuple[PathKey, ...] = (
 # The built-in sandbox's documented demo keys are public; holding them is no leak.
 PUBLIC_SANDBOX_KEYS = frozenset({"sandbox-public", "sandbox-private"})
 _TOML_POS = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
-_SOURCE_KINDS = ("csv", "json", "command", "http")
-Located = tuple[Which, PathKey, str]
 
 
 @dataclass(frozen=True)
@@ -81,12 +79,15 @@ def find_config(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Pat
 
 def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
     """Read and validate ``path`` merged with its mappings file; raise ConfigError listing
-    every problem, each at the ``FILE:LINE`` of the file it is in."""
+    every problem, each at the ``FILE:LINE`` of the file it is in.
+
+    Each file is read and parsed once, and the merged config validated once."""
     text = _read_text(path)
-    managed = managed_path(path, _parse(path, text))
+    raw = _parse(path, text)
+    managed = managed_path(path, raw)
     readable = managed.is_file() and not _same_file(path, managed)
     managed_text = _read_text(managed) if readable else None
-    return load_texts(path, text, env, managed_text=managed_text)
+    return _load(path, text, raw, env, managed_text=managed_text)
 
 
 def managed_path(path: Path, raw: Mapping[str, Any]) -> Path:
@@ -102,45 +103,68 @@ def managed_path(path: Path, raw: Mapping[str, Any]) -> Path:
 
 
 def load_texts(
-    path: Path, text: str, env: Mapping[str, str], *, managed_text: str | None
+    path: Path,
+    text: str,
+    env: Mapping[str, str],
+    *,
+    managed_text: str | None,
+    parsed: dict[str, Any] | None = None,
 ) -> LoadedConfig:
     """Validate the config ``text`` (of ``path``) merged with ``managed_text``, the contents
     of its mappings file (None: there is none). Edits use this to check a change before
-    writing it."""
-    raw = _parse(path, text)
+    writing it; ``parsed`` is ``text`` already parsed, when the caller has it."""
+    raw = parsed if parsed is not None else _parse(path, text)
+    return _load(path, text, raw, env, managed_text=managed_text)
+
+
+def _load(
+    path: Path, text: str, raw: dict[str, Any], env: Mapping[str, str], *, managed_text: str | None
+) -> LoadedConfig:
+    """Merge ``raw`` (``text`` parsed) with the managed file, resolve secrets, validate once."""
     managed = managed_path(path, raw)
-    if _same_file(path, managed):
+    same = _same_file(path, managed)
+    if same:
         managed_text = None
     merged = merge(raw, _parse_managed(managed, managed_text))
-    files: dict[Which, tuple[Path, dict[PathKey, int]]] = {
-        "config": (path, key_lines(text)),
-        "managed": (managed, key_lines(managed_text or "")),
-    }
     located: list[Located] = [("managed", loc, message) for loc, message in merged.problems]
-    if _same_file(path, managed):
+    if same:
         located.append(("config", ("mappings_file",), "must name a file other than this one"))
     resolved, resolution = resolve_references(merged.raw, env, path.parent)
+    config, problems = _validate(resolved, resolution)
+    located += [(*merged.locate(loc), message) for loc, message in problems]
+    if located or config is None:
+        texts: dict[Which, tuple[Path, str]] = {
+            "config": (path, text),
+            "managed": (managed, managed_text or ""),
+        }
+        _fail(path, texts, located)
+    warnings = _literal_secret_warnings(path, raw, resolution.indirect)
+    config = _anchor_paths(config, path.parent)
+    return LoadedConfig(config=config, path=path, warnings=tuple(warnings))
+
+
+def _validate(resolved: Any, resolution: Resolution) -> tuple[Config | None, list[Problem]]:
+    """The config (None if invalid) and every problem: unresolved references, then the
+    schema's, or the cross-field checks' when the schema is satisfied."""
     problems: list[Problem] = list(resolution.problems)
-    config: Config | None = None
     try:
         config = Config.model_validate(resolved)
     except ValidationError as exc:
         # An unresolved reference already explains the empty value it left behind.
         unresolved = {loc for loc, _ in resolution.problems}
-        problems += [p for p in _schema_problems(exc, raw) if p[0] not in unresolved]
-    if config is not None:
-        problems.extend(cross_check(config))
-    located += [(*merged.locate(loc), message) for loc, message in problems]
-    if located or config is None:
-        rendered = _render(files, located)
-        count = len(rendered)
-        summary = f"{path}: {count} problem{'s' if count != 1 else ''} in the configuration"
-        in_managed = any(which == "managed" for which, _, _ in located)
-        hint = _managed_hint(managed) if in_managed else None
-        raise ConfigError(summary, problems=rendered, hint=hint)
-    warnings = _literal_secret_warnings(path, raw, resolution.indirect)
-    config = _anchor_paths(config, path.parent)
-    return LoadedConfig(config=config, path=path, warnings=tuple(warnings))
+        return None, problems + [p for p in schema_problems(exc) if p[0] not in unresolved]
+    return config, problems + cross_check(config)
+
+
+def _fail(path: Path, texts: Mapping[Which, tuple[Path, str]], located: list[Located]) -> NoReturn:
+    """Raise the ConfigError listing ``located``; key lines are only scanned for this."""
+    files = {which: (file, key_lines(text)) for which, (file, text) in texts.items()}
+    rendered = render(files, located)
+    count = len(rendered)
+    summary = f"{path}: {count} problem{'s' if count != 1 else ''} in the configuration"
+    in_managed = any(which == "managed" for which, _, _ in located)
+    hint = _managed_hint(texts["managed"][0]) if in_managed else None
+    raise ConfigError(summary, problems=rendered, hint=hint)
 
 
 def _anchor_paths(config: Config, base: Path) -> Config:
@@ -205,94 +229,6 @@ def _syntax_problem(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     if match:
         return f"{path}:{match.group(2)}: TOML syntax: {match.group(1)}"
     return f"{path}: TOML syntax: {exc}"
-
-
-def _schema_problems(exc: ValidationError, raw: Any) -> list[Problem]:
-    problems: list[Problem] = []
-    for error in exc.errors():
-        loc = _strip_union_tags(tuple(error["loc"]))
-        kind = error["type"]
-        if kind == "missing":
-            message = "required key is missing"
-        elif kind == "extra_forbidden":
-            message = _unknown_key_message(loc)
-        elif kind == "union_tag_invalid":
-            loc = (*loc, "kind")
-            message = f"kind must be one of {', '.join(_SOURCE_KINDS)}"
-        elif kind == "union_tag_not_found":
-            loc = (*loc, "kind")
-            message = f"required key is missing (one of {', '.join(_SOURCE_KINDS)})"
-        else:
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if kind.endswith("_type") or kind.endswith("_parsing"):
-                message = f"{message} (got {_describe(error.get('input'))})"
-        problems.append((loc, message))
-    return problems
-
-
-def _strip_union_tags(loc: PathKey) -> PathKey:
-    """Drop the discriminator tag pydantic inserts: ``sources.0.csv.path`` -> ``sources.0.path``."""
-    if len(loc) > 2 and loc[0] == "sources" and loc[2] in _SOURCE_KINDS:
-        return (*loc[:2], *loc[3:])
-    return loc
-
-
-def _unknown_key_message(loc: PathKey) -> str:
-    fields = _fields_at(loc[:-1])
-    close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
-    suffix = f"; did you mean `{close[0]}`?" if close else ""
-    return f"unknown key (not part of the psabill schema){suffix}"
-
-
-def _fields_at(loc: PathKey) -> list[str]:
-    """Field names of the model found at ``loc``, for "did you mean" suggestions."""
-    model: type[BaseModel] | None = Config
-    for part in loc:
-        if model is None or isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        model = _model_of(field.annotation) if field else None
-    return list(model.model_fields) if model else []
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    candidates = [annotation, *getattr(annotation, "__args__", ())]
-    for candidate in candidates:
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-        for inner in getattr(candidate, "__args__", ()):
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
-    return None
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return repr(value) if isinstance(value, str | int | float | bool) else type(value).__name__
-
-
-def _render(
-    files: Mapping[Which, tuple[Path, dict[PathKey, int]]], problems: list[Located]
-) -> list[str]:
-    """``FILE:LINE: key: message`` lines, the config file's first, each file by line."""
-    located = []
-    for which, loc, message in problems:
-        path, lines = files[which]
-        located.append((which != "config", line_of(lines, loc) or 0, dotted(loc), path, message))
-    located.sort(key=lambda item: item[:3])
-    rendered = []
-    for _, line, key, path, message in located:
-        where = f"{path}:{line}" if line else str(path)
-        rendered.append(f"{where}: {_one_line(key)}: {_one_line(message)}")
-    return list(dict.fromkeys(rendered))
-
-
-def _one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped: one problem, one line."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 def _literal_secret_warnings(path: Path, raw: Any, indirect: set[PathKey]) -> list[str]:

@@ -1,38 +1,58 @@
 """The configuration schema: the product's contract with its users.
 
 Every field has a ``description``; ``extra="forbid"`` everywhere, so a typo is
-an error with a line number rather than a silently ignored setting.
+an error with a line number rather than a silently ignored setting. The field
+descriptions and ``examples`` are also the sample config's text
+(:mod:`psabill.config.sample`). This module holds the root :class:`Config`, the
+general sections and the mapping entries; ``[psa]``/``[smtp]``, the operational
+sections and ``[[sources]]`` have their own modules and are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from psabill.config.fields import CatchUp, Email, EmailList, Hour, Share, Weekday, is_loopback
-from psabill.config.ops_models import Approval, Monitoring
+from psabill.config.connection_models import Psa, Smtp
+from psabill.config.fields import SET_IN_SAMPLE, CatchUp, Email, EmailList, Hour, Share, Weekday
+from psabill.config.ops_models import Approval, Monitoring, Notify, SummaryOutcome
 from psabill.config.source_models import Source
 from psabill.core.schedule.engine import Rule, validate_cron
 
+__all__ = [
+    "Account",
+    "BillingAdmin",
+    "Config",
+    "Contract",
+    "Customer",
+    "Notify",
+    "Product",
+    "ProductContract",
+    "Psa",
+    "Schedule",
+    "Smtp",
+    "SummaryOutcome",
+    "SyncSettings",
+]
+
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
-_CODEBASE = re.compile(r"[A-Za-z0-9_.\-]+/")  # as psabill.psa.connectwise.urls reads it
-Outcome = Literal["success", "partial", "failure"]
 
 
 class Account(BaseModel):
     model_config = _FROZEN
 
-    name: str = Field(min_length=1, description="Your MSP's name, shown in summaries.")
+    name: str = Field(
+        min_length=1, description="Your MSP's name, shown in summaries.", examples=["Northwind MSP"]
+    )
     timezone: str = Field(
         "UTC",
         description='IANA time zone of the billing schedule, e.g. "America/New_York".',
+        examples=["America/New_York"],
     )
 
     @field_validator("timezone")
@@ -54,7 +74,11 @@ class Account(BaseModel):
 class Schedule(BaseModel):
     model_config = _FROZEN
 
-    enabled: bool = Field(True, description="Whether `psabill sync` runs on its own when due.")
+    enabled: bool = Field(
+        True,
+        description="Whether `psabill sync` runs on its own when due (cron or systemd call it "
+        "hourly).",
+    )
     mode: Literal["monthly", "weekly", "daily", "cron"] = Field(
         "monthly", description="How often a billing run is due."
     )
@@ -63,15 +87,26 @@ class Schedule(BaseModel):
         ge=1,
         le=31,
         description="Monthly: day of the month (1-31); 29-31 run on shorter months' last day.",
+        examples=[1],
+        json_schema_extra=SET_IN_SAMPLE,
     )
-    weekday: Weekday | None = Field(None, description='Weekly: day name, e.g. "monday".')
-    hour: Hour = Field(6, description="Whole hour of the day (0-23) in the account's time zone.")
+    weekday: Weekday | None = Field(
+        None, description='Weekly: day name, e.g. "monday".', examples=["monday"]
+    )
+    hour: Hour = Field(
+        6,
+        description='Whole hour of the day (0-23) in the account\'s time zone; "06:30" is refused.',
+    )
     cron: str | None = Field(
-        None, description='Cron mode: a 5-field cron rule in the account zone, e.g. "0 6 * * 1".'
+        None,
+        description='Cron mode: a 5-field cron rule in the account zone, e.g. "0 6 * * 1".',
+        examples=["0 6 * * 1-5"],
     )
     catch_up: CatchUp = Field(
         timedelta(hours=72),
-        description='How late a missed slot may still run, e.g. "72h"; older slots are reported.',
+        description="How late a missed slot may still run (machine off, CI skipped); older slots "
+        "are reported as missed and never replayed.",
+        examples=["72h"],
     )
 
     @model_validator(mode="after")
@@ -91,108 +126,6 @@ class Schedule(BaseModel):
         return Rule(
             mode=self.mode, hour=self.hour, day=self.day, weekday=self.weekday, cron=self.cron
         )
-
-
-class Smtp(BaseModel):
-    model_config = _FROZEN
-
-    host: str = Field("localhost", min_length=1, description="SMTP server host name.")
-    port: int | None = Field(
-        None, ge=1, le=65535, description="Port; default 587 (starttls), 465 (ssl), 25 (none)."
-    )
-    security: Literal["starttls", "ssl", "none"] = Field(
-        "starttls", description="Transport security: starttls, ssl (implicit TLS) or none."
-    )
-    username: str | None = Field(None, description="Login name, if the server wants one.")
-    password: SecretStr | None = Field(None, description='Password, e.g. "${SMTP_PASSWORD}".')
-    sender: Email = Field("psabill@localhost", description="From address of summaries.")
-    timeout: int = Field(30, ge=1, le=600, description="Seconds to wait for the server.")
-    ca_bundle: Path | None = Field(None, description="CA bundle to trust instead of the system's.")
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or {"starttls": 587, "ssl": 465, "none": 25}[self.security]
-
-
-class Notify(BaseModel):
-    model_config = _FROZEN
-
-    emails: EmailList = Field(
-        (), description='Who gets run summaries: "a@x.com, b@x.com" or a list.'
-    )
-    on: tuple[Outcome, ...] = Field(
-        ("success", "partial", "failure"), description="Which run outcomes send a summary."
-    )
-    transport: Literal["smtp", "folder"] = Field(
-        "smtp", description='"smtp" sends through [smtp]; "folder" writes .eml files instead.'
-    )
-    folder: Path | None = Field(
-        None, description='For transport = "folder": where .eml files go (relative: to this file).'
-    )
-
-
-class Psa(BaseModel):
-    model_config = _FROZEN
-
-    kind: Literal["connectwise", "autotask", "halopsa"] = Field(
-        "connectwise", description="Which PSA: connectwise (autotask and halopsa are planned)."
-    )
-    site: str = Field(
-        min_length=1,
-        description='PSA site: "na.myconnectwise.net", or a URL like "https://cw.example.com".',
-    )
-    company: str = Field(min_length=1, description="ConnectWise login company id.")
-    public_key: SecretStr = Field(description="API member public key.")
-    private_key: SecretStr = Field(description='API member private key, e.g. "${CW_PRIVATE_KEY}".')
-    client_id: str = Field(min_length=1, description="clientId from developer.connectwise.com.")
-    codebase: str | None = Field(
-        None, description='Codebase, e.g. "v2025_1/"; discovered from the site when unset.'
-    )
-    timeout: int = Field(30, ge=1, le=600, description="Seconds to wait for one request.")
-    concurrency: int = Field(8, ge=1, le=64, description="Requests in flight at most.")
-    rate_limit: int = Field(
-        600,
-        ge=1,
-        le=10000,
-        description="Requests per minute at most (ConnectWise throttles ~1000).",
-    )
-    retries: int = Field(
-        5, ge=0, le=10, description="Retries of a failed read or idempotent write (backoff)."
-    )
-    ca_bundle: Path | None = Field(None, description="CA bundle to trust instead of the system's.")
-
-    @field_validator("kind")
-    @classmethod
-    def _supported(cls, kind: str) -> str:
-        if kind != "connectwise":
-            raise ValueError(f'{kind} is planned but not supported yet; use kind = "connectwise"')
-        return kind
-
-    @field_validator("codebase")
-    @classmethod
-    def _one_path_part(cls, codebase: str | None) -> str | None:
-        if codebase is not None and not _CODEBASE.fullmatch(codebase.strip().strip("/") + "/"):
-            raise ValueError(
-                f'codebase must look like "v2025_1/" (or be left unset), got {codebase!r}'
-            )
-        return codebase
-
-    @field_validator("site")
-    @classmethod
-    def _https_unless_loopback(cls, site: str) -> str:
-        text = site.strip()  # as psabill.psa.connectwise.urls.parse_site reads it
-        parts = urlsplit(text if "://" in text else f"https://{text}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"site must be a host name or an http(s) URL, got {site!r}")
-        try:
-            parts.port  # noqa: B018 - urlsplit checks the port only when asked
-        except ValueError:
-            raise ValueError(
-                f"site has a port that is not a number from 0 to 65535: {site!r}"
-            ) from None
-        if parts.scheme == "http" and not is_loopback(parts.hostname):
-            raise ValueError("site must use https:// (plain http is only allowed for loopback)")
-        return site
 
 
 class Contract(BaseModel):
@@ -242,11 +175,18 @@ class Customer(BaseModel):
     psa_company: str = Field(min_length=1, description="PSA company identifier (Company ID).")
     sync: bool = Field(True, description="Whether this customer is synced at all.")
     settings: Literal["global", "custom"] = Field(
-        "global", description="global: use the global settings; custom: the ones below."
+        "global",
+        description="global: follow [schedule] and [sync]; custom: may set the four keys below.",
     )
-    schedule: Schedule | None = Field(None, description="Custom: this customer's own schedule.")
-    emails: EmailList = Field((), description="Custom: who gets this customer's own summary.")
-    contract: Contract | None = Field(None, description="Custom: default agreement for all SKUs.")
+    schedule: Schedule | None = Field(
+        None, description="Custom: its own schedule, an inline table of [schedule] keys."
+    )
+    emails: EmailList = Field(
+        (), description="Custom: who gets a customer-facing summary of just its lines."
+    )
+    contract: Contract | None = Field(
+        None, description="Custom: default agreement for all its products: type, then name."
+    )
     contracts: tuple[ProductContract, ...] = Field(
         (), description="Custom: agreement per product (wins over `contract`)."
     )
@@ -279,10 +219,17 @@ class SyncSettings(BaseModel):
     model_config = _FROZEN
 
     agreement_type: str | None = Field(
-        None, description="Agreement type used when a customer names no contract."
+        None,
+        description="Agreement type used when a customer names no contract: the customer's only "
+        "active agreement of this type is billed; several candidates are an error.",
+        examples=["Managed Services"],
+        json_schema_extra=SET_IN_SAMPLE,
     )
     max_drop: Share = Field(
-        Decimal("0.5"), description='Refuse a plan dropping a customer total by more (0.5 = "50%").'
+        Decimal("0.5"),
+        description="Refuse a plan that drops a customer's total by more than this share "
+        '(0.5 = "50%") unless `psabill sync --allow-drop`.',
+        examples=["50%"],
     )
 
 
@@ -296,15 +243,33 @@ class Config(BaseModel):
     sync: SyncSettings = Field(default_factory=SyncSettings, description="Global sync settings.")
     notify: Notify = Field(default_factory=Notify, description="Who gets run summaries.")
     smtp: Smtp = Field(default_factory=Smtp, description="How summaries are sent.")
-    psa: Psa = Field(description="The PSA to bill through.")
-    sources: tuple[Source, ...] = Field((), description="Where usage comes from.")
-    products: tuple[Product, ...] = Field((), description="Vendor product -> PSA product.")
-    customers: tuple[Customer, ...] = Field((), description="Vendor customer -> PSA company.")
-    billing_admins: tuple[BillingAdmin, ...] = Field((), description="Billing admins.")
+    psa: Psa = Field(
+        description="The PSA to bill through. Try psabill safely first against the built-in "
+        "sandbox: `psabill sandbox serve --print-config`."
+    )
+    sources: tuple[Source, ...] = Field(
+        (),
+        description="Usage sources: where seat counts come from. `kind` (csv, json, command "
+        "or http) picks the keys an entry takes.",
+    )
+    products: tuple[Product, ...] = Field(
+        (), description="Product mappings: vendor SKU -> PSA product."
+    )
+    customers: tuple[Customer, ...] = Field(
+        (), description="Customer mappings: vendor customer -> PSA company (its Company ID)."
+    )
+    billing_admins: tuple[BillingAdmin, ...] = Field(
+        (),
+        description="Billing admins: who gets summaries and may approve pushes. Being one "
+        "here grants nothing in the PSA itself.",
+    )
     approval: Approval = Field(default_factory=Approval, description="Approval before push.")
     monitoring: Monitoring = Field(default_factory=Monitoring, description="Monitoring pings.")
     mappings_file: Path = Field(
         Path("mappings.toml"),
-        description="File the `psabill products|customers|contracts|admins` commands write "
-        "(relative: to this file); merged over this file's entries, which are never rewritten.",
+        description="psabill never rewrites this file: its products, customers, contracts and "
+        "admins commands write their edits to this second file (relative: next to this one). "
+        "On load it is merged over this one: an entry there with the same key (product sku + "
+        "source, customer id + source, admin email) replaces the entry here wholesale, other "
+        "entries are added, and removals are recorded there.",
     )

@@ -1,8 +1,39 @@
-"""Schema of the operational sections: approval before push and monitoring pings."""
+"""Schema of the operational sections: run summaries, approval before push, monitoring pings."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from psabill.config.fields import EmailList
+
+SummaryOutcome = Literal["success", "partial", "failure"]
+"""A run outcome that may send a summary (``[notify] on``)."""
+
+
+class Notify(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    emails: EmailList = Field(
+        (),
+        description='Who gets run summaries: "a@x.com, b@x.com" or a list.',
+        examples=["billing@northwind.example, ops@northwind.example"],
+    )
+    on: tuple[SummaryOutcome, ...] = Field(
+        ("success", "partial", "failure"), description="Which run outcomes send a summary."
+    )
+    transport: Literal["smtp", "folder"] = Field(
+        "smtp",
+        description='"smtp" sends through [smtp]; "folder" writes each message as an .eml file '
+        "into `folder` instead (for trying psabill without a mail server).",
+    )
+    folder: Path | None = Field(
+        None,
+        description='For transport = "folder": where .eml files go (relative: to this file).',
+        examples=["outbox"],
+    )
 
 
 class Approval(BaseModel):
@@ -10,7 +41,9 @@ class Approval(BaseModel):
 
     required: bool = Field(
         False,
-        description="Scheduled runs only plan and email the plan; an admin with pay approves.",
+        description="true: scheduled runs only compute the plan and email it to the billing "
+        "admins; nothing is pushed until one with pay_invoices runs "
+        "`psabill approve RUN_ID --as EMAIL`.",
     )
 
 
@@ -19,7 +52,9 @@ class Monitoring(BaseModel):
 
     ping_url: str | None = Field(
         None,
-        description="Healthchecks-style URL; pinged at /start, on success, and at /fail.",
+        description="Healthchecks-style URL: pinged at URL/start when a run starts, at URL on "
+        "success and at URL/fail on failure. A failed ping is a warning, never a failed run.",
+        examples=["https://hc-ping.com/your-uuid"],
     )
     timeout: int = Field(10, ge=1, le=120, description="Seconds to wait for a ping.")
 

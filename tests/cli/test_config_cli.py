@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from psabill.cli import main
+from psabill.config.sample import sample_text
 from tests.conftest import ENV, MINIMAL
 
 
@@ -36,6 +37,14 @@ def test_init_writes_0600_and_refuses_to_overwrite(tmp_path: Path) -> None:
     forced = run("config", "init", "--force", str(target))
     assert forced.exit_code == 0
     assert "[account]" in target.read_text()
+
+
+def test_init_writes_the_sample_rendered_from_the_schema(tmp_path: Path) -> None:
+    target = tmp_path / "psabill.toml"
+    assert run("config", "init", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8") == sample_text()
+    validated = run("--config", str(target), "config", "validate")
+    assert validated.exit_code == 0, validated.output
 
 
 def test_validate_ok_and_json(write_config) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from psabill.config.loader import find_config, load_config
+from psabill.config.models import Config
 from psabill.errors import ConfigError, ExitCode
 from tests.conftest import ENV, MINIMAL
 
@@ -227,3 +229,29 @@ def test_relative_ca_bundles_are_relative_to_the_config_file(write_config, tmp_p
     ).config
     assert cfg.psa.ca_bundle == tmp_path / "ca.pem"
     assert cfg.smtp.ca_bundle == tmp_path / "certs" / "ca.pem"
+
+
+def test_each_file_is_parsed_once_and_the_config_validated_once(
+    write_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(MINIMAL)
+    mappings = config.parent / "mappings.toml"
+    mappings.write_text('[[products]]\nsku = "MANAGED"\n', encoding="utf-8")
+    parsed: list[str] = []
+    validated: list[object] = []
+    loads, validate = tomllib.loads, Config.model_validate
+
+    def counting_loads(text: str) -> dict[str, object]:
+        parsed.append(text)
+        return loads(text)
+
+    def counting_validate(data: object) -> Config:
+        validated.append(data)
+        return validate(data)
+
+    monkeypatch.setattr(tomllib, "loads", counting_loads)
+    monkeypatch.setattr(Config, "model_validate", counting_validate)
+    loaded = load_config(config, ENV)
+    assert [product.sku for product in loaded.config.products] == ["MANAGED"]
+    assert sorted(parsed) == sorted([MINIMAL, mappings.read_text(encoding="utf-8")])
+    assert len(validated) == 1

@@ -12,7 +12,8 @@ from psabill.config.models import Config
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company
 from psabill.core.guards import apply_guards
 from psabill.core.mapping import Usage, resolve
-from psabill.core.plan import Plan, PlanContext, Snapshot, build_plan, default_identifier
+from psabill.core.plan import Plan, PlanContext, Snapshot, default_identifier
+from psabill.core.plan_build import build_plan
 from psabill.core.planfile import plan_from_data, plan_to_data
 
 TODAY = date(2026, 12, 1)

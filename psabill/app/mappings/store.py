@@ -71,21 +71,20 @@ class MappingStore:
                 raise ConfigError(f"{self.config_path}: config file not found")
             managed_text = _read(self.path)
             before = _parse(self.path, managed_text or "")
-            draft = Draft(
-                config=_parse(self.config_path, config_text), managed=copy.deepcopy(before)
-            )
+            config = _parse(self.config_path, config_text)  # parsed once, checked below
+            draft = Draft(config=copy.deepcopy(config), managed=copy.deepcopy(before))
             yield draft
             if _tidy(draft.managed) == _tidy(before):
                 self.saved = Saved(self.path, changed=False)
                 return
             text = render(draft.managed)
-            self._check(config_text, text)
+            self._check(config_text, config, text)
             if write:
                 self.saved = Saved(self.path, True, write_atomically(self.path, text))
 
-    def _check(self, config_text: str, text: str) -> None:
+    def _check(self, config_text: str, config: dict[str, Any], text: str) -> None:
         try:
-            load_texts(self.config_path, config_text, self.env, managed_text=text)
+            load_texts(self.config_path, config_text, self.env, managed_text=text, parsed=config)
         except ConfigError as exc:
             problems = "\n  ".join(exc.problems)
             raise EditRefused(
