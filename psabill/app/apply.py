@@ -9,7 +9,6 @@ after a crash converges instead of doubling.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from psabill.core.outcome import STATUS_WITHOUT_WRITE, LineResult
 from psabill.core.plan import CatalogRepair, Plan, PlanLine
 from psabill.errors import PsaError
 from psabill.psa.base import PsaClient
+from psabill.psa.tasks import gather_all
 from psabill.state import Ledger, NewLine
 
 
@@ -129,7 +129,7 @@ class Applier:
         self, writes: dict[int, PlanLine], results: dict[int, LineResult], today: date
     ) -> dict[int, PlanLine]:
         sends = (self._send(i, line, today) for i, line in writes.items())
-        outcomes = await asyncio.gather(*sends)
+        outcomes = await gather_all(sends)
         sent: dict[int, PlanLine] = {}
         for line_id, outcome in zip(writes, outcomes, strict=True):
             if isinstance(outcome, LineResult):
@@ -172,7 +172,7 @@ class Applier:
         """Confirm each sent line against a fresh read of its agreement."""
         agreements = sorted({line.agreement_id for line in sent.values() if line.agreement_id})
         try:
-            reads = await asyncio.gather(*(self.client.additions(a) for a in agreements))
+            reads = await gather_all(self.client.additions(a) for a in agreements)
         except PsaError as exc:
             return {i: self._fail(i, line, f"read-back failed: {exc}") for i, line in sent.items()}
         fresh = dict(zip(agreements, reads, strict=True))

@@ -8,13 +8,13 @@ the client's limits.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from psabill.config.models import Config, Customer
 from psabill.core.entities import Agreement, Company
 from psabill.core.plan import Snapshot, default_identifier
 from psabill.psa.base import PsaClient
+from psabill.psa.tasks import gather_all, gather_pair
 
 
 def catalog_identifiers(config: Config) -> list[str]:
@@ -34,13 +34,12 @@ async def read_snapshot(
 ) -> Snapshot:
     identifiers = sorted({c.psa_company for c in customers})
     companies_task = client.companies(identifiers) if identifiers else _nothing()
-    companies, catalog = await asyncio.gather(
-        companies_task, client.catalog_items(catalog_identifiers(config))
-    )
+    catalog_task = client.catalog_items(catalog_identifiers(config))
+    companies, catalog = await gather_pair(companies_task, catalog_task)
     live = [c for c in companies if not c.deleted]
     agreements = await client.agreements([c.id for c in live]) if live else []
     billable = [a for a in agreements if a.billable]
-    additions = await asyncio.gather(*(client.additions(a.id) for a in billable))
+    additions = await gather_all(client.additions(a.id) for a in billable)
     by_company: dict[int, list[Agreement]] = {}
     for agreement in agreements:
         by_company.setdefault(agreement.company_id, []).append(agreement)

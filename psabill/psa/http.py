@@ -32,8 +32,7 @@ import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import httpx
 
@@ -48,6 +47,7 @@ from psabill.psa.pacing import (
     parse_retry_after,
     utc_now,
 )
+from psabill.psa.tasks import AsyncClosing
 
 logger = logging.getLogger("psabill.psa")
 
@@ -105,7 +105,7 @@ def tls_failure(error: BaseException) -> ssl.SSLCertVerificationError | None:
     return None
 
 
-class HttpClient:
+class HttpClient(AsyncClosing):
     """One pooled ``httpx.AsyncClient`` with pacing and the retry rules above."""
 
     def __init__(
@@ -142,17 +142,6 @@ class HttpClient:
     async def aclose(self) -> None:
         """Close the connection pool; the client cannot be used afterwards."""
         await self._client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def settle(self, retry: int) -> None:
         """Wait before re-reading after :class:`UnknownOutcome`: a backoff delay, and at least

@@ -20,8 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
-from types import TracebackType
-from typing import Self, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -35,11 +34,12 @@ from psabill.psa.connectwise.session import CwSession
 from psabill.psa.connectwise.urls import parse_site
 from psabill.psa.http import HttpClient, HttpSettings
 from psabill.psa.pacing import Monotonic, RetryPolicy, Sleep, WallClock, utc_now
+from psabill.psa.tasks import AsyncClosing
 
 T = TypeVar("T")
 
 
-class ConnectWiseClient(CwReads):
+class ConnectWiseClient(CwReads, AsyncClosing):
     """A :class:`~psabill.psa.base.PsaClient` for ConnectWise Manage; no I/O until first use.
 
     ``policy`` (default: ``psa.retries`` retries) and ``burst`` tune retries and the rate
@@ -82,17 +82,6 @@ class ConnectWiseClient(CwReads):
 
     async def aclose(self) -> None:
         await self.http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- writes --------------------------------------------------------------------------------
 

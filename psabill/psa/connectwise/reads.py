@@ -15,7 +15,8 @@ from typing import TypeVar
 
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company, Invoice
 from psabill.psa.connectwise import mapping as cw
-from psabill.psa.connectwise.session import CwSession, gather_all
+from psabill.psa.connectwise.session import CwSession
+from psabill.psa.tasks import gather_all
 
 T = TypeVar("T")
 Identified = TypeVar("Identified", Company, CatalogItem)

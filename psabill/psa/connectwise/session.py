@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -258,18 +258,6 @@ class CwSession:
         if current:
             result.append(current)
         return result
-
-
-async def gather_all(jobs: Iterable[Awaitable[T]]) -> list[T]:
-    """``asyncio.gather`` that cancels the other jobs when one fails, then re-raises."""
-    tasks = [asyncio.ensure_future(job) for job in jobs]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _list_params(size: int, fields: str, order_by: str, conditions: str | None) -> dict[str, str]:
