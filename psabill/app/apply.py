@@ -17,6 +17,7 @@ from typing import Protocol
 from psabill.core.entities import Addition, NewAddition, NewCatalogItem
 from psabill.core.outcome import STATUS_WITHOUT_WRITE, LineResult
 from psabill.core.plan import CatalogRepair, Plan, PlanLine
+from psabill.core.report import Stage
 from psabill.errors import PsaError
 from psabill.psa.base import PsaClient
 from psabill.psa.tasks import gather_all
@@ -51,6 +52,8 @@ class Applier:
     run_id: int
     now: Callable[[], datetime]
     observer: Observer = field(default_factory=NullObserver)
+    stage: Callable[[Stage], None] = lambda stage: None
+    """Told ``sent`` after each write the PSA accepted, before it is confirmed."""
     repaired: list[str] = field(default_factory=list)
 
     async def apply(self, plan: Plan) -> list[LineResult]:
@@ -144,6 +147,7 @@ class Applier:
             addition = await self._write(line, today)
         except PsaError as exc:
             return self._fail(line_id, line, str(exc))
+        self.stage("sent")
         return replace(line, addition_id=addition.id)
 
     async def _write(self, line: PlanLine, today: date) -> Addition:

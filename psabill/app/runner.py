@@ -34,7 +34,7 @@ from psabill.config.ops_models import Monitoring
 from psabill.core.due import evaluate_targets
 from psabill.core.outcome import outcome_of
 from psabill.core.plan import Plan
-from psabill.core.report import SyncReport, SyncRequest
+from psabill.core.report import Stage, SyncReport, SyncRequest
 from psabill.errors import ExitCode, PsabillError
 from psabill.notify import MailEvent, SessionFactory, after_run, retry_pending
 from psabill.ops.monitor import ping
@@ -81,6 +81,8 @@ class Runner:
     mail: SessionFactory | None = None
     """The mail transport; None means the one ``[notify]`` configures."""
     pinger: Pinger = ping
+    stage: Callable[[Stage], None] = lambda stage: None
+    """Called as a run passes each :data:`~psabill.core.report.Stage`; a test's hook."""
 
     @property
     def config(self) -> Config:
@@ -153,6 +155,7 @@ class Runner:
         record = Recorder(ledger, self.clock, link)
         report.run_id = record.start(request, report, slots)
         report.outcome = "failure"
+        self.stage("started")
         try:
             asyncio.run(self._sync(ledger, request, report))
         except PsabillError as exc:
@@ -162,6 +165,7 @@ class Runner:
             record.finish(report)
             raise
         if report.fatal is None:
+            self.stage("confirmed")
             record.complete(report, slots)
         record.finish(report)
 
@@ -191,7 +195,9 @@ class Runner:
         async with self.psa(self.config.psa) as client:
             plan = await self._make_plan(client, request, report, ledger)
             report.plan = plan
-            applier = Applier(client, ledger, report.run_id or 0, self.clock, self.observer)
+            applier = Applier(
+                client, ledger, report.run_id or 0, self.clock, self.observer, self.stage
+            )
             report.results = await applier.apply(plan)
             report.repairs = applier.repaired
         report.outcome = outcome_of(report.results)
@@ -216,7 +222,14 @@ class Runner:
             return retry_pending(self.loaded, self.state_dir, self.clock(), self.mail)
         if report.outcome in ("dry_run", "awaiting"):
             return []
-        return after_run(self.loaded, self.state_dir, report, self.clock(), self.mail)
+        return after_run(
+            self.loaded,
+            self.state_dir,
+            report,
+            self.clock(),
+            self.mail,
+            queued=lambda: self.stage("summary"),
+        )
 
     def _ping(self, state: str) -> str | None:
         return self.pinger(self.config.monitoring, state)

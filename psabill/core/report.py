@@ -32,6 +32,12 @@ EXIT_CODES: Final[Mapping[ReportOutcome, ExitCode]] = {
     "guard": ExitCode.GUARD,
 }
 
+Stage = Literal["started", "sent", "confirmed", "summary"]
+"""Points inside a run a test may stop it at (:attr:`psabill.app.runner.Runner.stage`):
+``started`` the run is recorded, nothing read yet; ``sent`` a write reached the PSA and
+the ledger says ``sent``, not yet confirmed; ``confirmed`` every line is confirmed, no
+period completed yet; ``summary`` the summaries are queued, not yet delivered."""
+
 HEALTHY: Final[frozenset[ReportOutcome]] = frozenset({"success", "not_due", "planned", "awaiting"})
 """Outcomes a monitor hears as success. "Not due" is the hourly heartbeat; a plan stored
 for approval (or still awaiting it) is a healthy run too."""

@@ -53,8 +53,12 @@ def after_run(
     report: SyncReport,
     now: datetime,
     session: SessionFactory | None = None,
+    *,
+    queued: Callable[[], None] | None = None,
 ) -> list[MailEvent]:
     """Queue and send the summaries of a finished run; one event per message.
+
+    ``queued`` is called once the messages are stored, before any is delivered.
 
     Never raises for a mail problem: an SMTP failure leaves the message in the
     outbox (sent again by the next invocation or `psabill notify flush`) and the
@@ -63,7 +67,7 @@ def after_run(
     if report.outcome in ("not_due", "dry_run"):
         return []
     try:
-        return _after_run(loaded, state_dir, report, now, _opener(loaded, session))
+        return _after_run(loaded, state_dir, report, now, _opener(loaded, session), queued)
     except PsabillError as exc:
         log.warning("run summary not queued: %s", exc)
         return [not_queued(exc.message)]
@@ -77,6 +81,7 @@ def _after_run(
     report: SyncReport,
     now: datetime,
     session: SessionFactory,
+    queued: Callable[[], None] | None,
 ) -> list[MailEvent]:
     events: list[MailEvent] = []
     with Ledger.open(ledger_path(state_dir)) as ledger:
@@ -85,9 +90,11 @@ def _after_run(
         except Exception as exc:  # still send what earlier runs left in the outbox
             events.append(_internal_error(exc))
             messages = []
-        queued = enqueue(ledger, messages, report.run_id, now)
+        stored = enqueue(ledger, messages, report.run_id, now)
+        if queued is not None:
+            queued()
         result = flush(ledger, session, state_dir, now)
-    return events + events_of(result, {i: c.label for i, c in queued.items()})
+    return events + events_of(result, {i: c.label for i, c in stored.items()})
 
 
 def _internal_error(exc: Exception) -> MailEvent:
