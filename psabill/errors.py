@@ -40,7 +40,7 @@ class ExitCode(IntEnum):
     PARTIAL = 3
     """Some lines failed (or are paused) while others are in place."""
     GUARD = 4
-    """A mass-change guard held customers back (rerun with ``--allow-drop``)."""
+    """A mass-change guard held customers back (``--allow-drop`` / ``--allow-rise``)."""
     LOCKED = 75
     """Another psabill run holds the lock (EX_TEMPFAIL)."""
     CONFIG = 78

@@ -7,19 +7,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from psabill.app.plans import check_fingerprint, check_renamed
 from psabill.app.snapshot import read_snapshot
 from psabill.config.loader import LoadedConfig
 from psabill.core.due import RUN_KEY, TargetDue, targets
-from psabill.core.guards import apply_guards
+from psabill.core.guards import RiseLimit, apply_guards
 from psabill.core.mapping import Usage, customer_key, resolve
 from psabill.core.plan import Plan, PlanContext
 from psabill.core.plan_build import build_plan
 from psabill.core.report import SyncReport, SyncRequest
 from psabill.psa.base import PsaClient
 from psabill.sources import SourceResult, read_all
+
+
+@dataclass(frozen=True)
+class History:
+    """What the ledger remembers that planning needs, per (customer key, SKU): the addition
+    psabill synced (so a renamed product is never billed twice) and its last synced quantity
+    (for the rise guard)."""
+
+    additions: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    quantities: Mapping[tuple[str, str], Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -32,14 +43,10 @@ class Planner:
         client: PsaClient,
         request: SyncRequest,
         report: SyncReport,
-        known: Mapping[tuple[str, str], int],
+        history: History,
     ) -> Plan:
         """Fill ``report`` with scope, source errors and resolution; return the guarded plan
-        (or the saved plan, once the PSA is shown to still match it).
-
-        ``known`` are the additions psabill synced before, per (customer, SKU), so a
-        renamed product is never billed twice.
-        """
+        (or the saved plan, once the PSA is shown to still match it)."""
         config = self.loaded.config
         report.scope = scope = scope_of(self.loaded, request, report.due)
         sources = self._read_sources()
@@ -49,7 +56,7 @@ class Planner:
         snapshot = await read_snapshot(client, config, customers)
         if request.saved_plan is not None:
             check_fingerprint(request.saved_plan, snapshot)
-            check_renamed(request.saved_plan, snapshot, known)
+            check_renamed(request.saved_plan, snapshot, history.additions)
             return request.saved_plan
         plan = build_plan(
             PlanContext(
@@ -59,10 +66,12 @@ class Planner:
                 snapshot=snapshot,
                 today=report.now.astimezone(config.account.zone).date(),
                 failed_sources=frozenset(r.source for r in sources if r.error is not None),
-                known_additions=known,
+                known_additions=history.additions,
             )
         )
-        return apply_guards(plan, snapshot, config.sync.max_drop, allow_drop=request.allow_drop)
+        sync = config.sync
+        rise = RiseLimit(sync.max_rise, sync.rise_floor, history.quantities, request.allow_rise)
+        return apply_guards(plan, snapshot, sync.max_drop, allow_drop=request.allow_drop, rise=rise)
 
     def _read_sources(self) -> list[SourceResult]:
         config = self.loaded.config

@@ -26,7 +26,7 @@ from psabill.app import approval
 from psabill.app.apply import Applier, NullObserver, Observer
 from psabill.app.approval import PendingPlan
 from psabill.app.due import completed_reader, last_completed_in
-from psabill.app.planning import Planner
+from psabill.app.planning import History, Planner
 from psabill.app.record import Recorder, due_slots
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config, Psa
@@ -206,15 +206,17 @@ class Runner:
         self, client: PsaClient, request: SyncRequest, report: SyncReport, ledger: Ledger | None
     ) -> Plan:
         planner = Planner(self.loaded, self.env)
-        return await planner.make_plan(client, request, report, self._known_additions(ledger))
+        return await planner.make_plan(client, request, report, self._history(ledger))
 
-    def _known_additions(self, ledger: Ledger | None) -> Mapping[tuple[str, str], int]:
-        """Additions psabill synced before, per (customer, SKU); dry runs read them too,
-        so a plan made without the lock still refuses to duplicate a renamed product."""
+    def _history(self, ledger: Ledger | None) -> History:
+        """What psabill synced before; dry runs read it too, so a plan made without the lock
+        still refuses to duplicate a renamed product and still guards rises."""
         if ledger is not None:
-            return ledger.known_additions()
+            return History(ledger.known_additions(), ledger.last_synced_quantities())
         with existing_ledger(self.state_dir) as reader:
-            return reader.known_additions() if reader else {}
+            if reader is None:
+                return History()
+            return History(reader.known_additions(), reader.last_synced_quantities())
 
     def _notify(self, report: SyncReport) -> list[MailEvent]:
         if report.outcome == "not_due":

@@ -47,7 +47,10 @@ def _who() -> str:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Apply this saved plan, only if the PSA still matches it.",
 )
-@click.option("--allow-drop", is_flag=True, help="Let lines through that trip a drop guard.")
+@click.option(
+    "--allow-drop", is_flag=True, help="Let lines through that trip a drop (or rise) guard."
+)
+@click.option("--allow-rise", is_flag=True, help="Let lines through that trip the rise guard.")
 @click.option(
     "--as",
     "as_admin",
@@ -64,6 +67,7 @@ def sync(
     dry_run: bool,
     plan_file: Path | None,
     allow_drop: bool,
+    allow_rise: bool,
     as_admin: str | None,
     as_json: bool,
 ) -> None:
@@ -95,6 +99,7 @@ def sync(
         only=customer,
         dry_run=dry_run,
         allow_drop=allow_drop,
+        allow_rise=allow_rise,
         saved_plan=saved,
         acting_admin=admin or (_who() if manual else None),
     )
@@ -129,9 +134,17 @@ def _finish_run(app: App, result: RunResult, as_json: bool) -> None:
 @click.option("--customer", help="Only this customer (vendor customer id).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan.")
 @click.option("--allow-drop", is_flag=True, help="Plan lines that trip a drop guard anyway.")
+@click.option("--allow-rise", is_flag=True, help="Plan lines that trip the rise guard anyway.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @pass_app
-def plan(app: App, customer: str | None, out: Path | None, allow_drop: bool, as_json: bool) -> None:
+def plan(
+    app: App,
+    customer: str | None,
+    out: Path | None,
+    allow_drop: bool,
+    allow_rise: bool,
+    as_json: bool,
+) -> None:
     """Show what `sync --now` would change, and write nothing to the PSA.
 
     The table lists customer, agreement, product, current -> new quantity,
@@ -145,7 +158,13 @@ def plan(app: App, customer: str | None, out: Path | None, allow_drop: bool, as_
       psabill plan --customer 51234 --json
       psabill plan --out plan.json
     """
-    request = SyncRequest(trigger="manual", only=customer, dry_run=True, allow_drop=allow_drop)
+    request = SyncRequest(
+        trigger="manual",
+        only=customer,
+        dry_run=True,
+        allow_drop=allow_drop,
+        allow_rise=allow_rise,
+    )
     report = _runner(app, progress=False).sync(request)
     if out is not None and report.plan is not None:
         save_plan(out, report.plan, account=app.loaded().config.account.name, scope=report.scope)

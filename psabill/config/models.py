@@ -231,6 +231,18 @@ class SyncSettings(BaseModel):
         '(0.5 = "50%") unless `psabill sync --allow-drop`.',
         examples=["50%"],
     )
+    max_rise: Decimal = Field(
+        Decimal(10),
+        gt=1,
+        description="Hold a customer whose line would rise to more than this many times its "
+        "last synced quantity (10 = ten-fold; a typo in an export) unless `psabill sync "
+        "--allow-rise`. New lines and lines rising from 0 are never held.",
+    )
+    rise_floor: Decimal = Field(
+        Decimal(20),
+        ge=0,
+        description="A line ending at or below this quantity is never held for rising.",
+    )
 
 
 class Config(BaseModel):

@@ -78,7 +78,8 @@ class CatalogRepair:
 
 @dataclass(frozen=True)
 class GuardTrip:
-    """One customer a mass-change guard held back (or let through with ``allowed``), and why.
+    """One customer a mass-change guard held back, and why; ``allowed_by`` names the flag
+    that let it through instead ("" while it holds).
 
     A value, never a string to split: a customer may be called "Acme: Dental".
     """
@@ -86,12 +87,12 @@ class GuardTrip:
     customer: str
     label: str
     reasons: tuple[str, ...]
-    allowed: bool = False
+    allowed_by: str = ""
 
     def __str__(self) -> str:
         text = "; ".join(self.reasons)
         text = f"{self.label}: {text}" if self.label else text
-        return f"{text} (allowed by --allow-drop)" if self.allowed else text
+        return f"{text} (allowed by {self.allowed_by})" if self.allowed_by else text
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def _trip_from(item: Any) -> GuardTrip:
         customer=str(item["customer"]),
         label=str(item["label"]),
         reasons=tuple(str(reason) for reason in item["reasons"]),
-        allowed=bool(item["allowed"]),
+        allowed_by=str(item["allowed_by"]),
     )
 
 

@@ -49,6 +49,7 @@ class SyncRequest:
     only: str | None = None
     dry_run: bool = False
     allow_drop: bool = False
+    allow_rise: bool = False
     saved_plan: Plan | None = None
     acting_admin: str | None = None
     approves: int | None = None

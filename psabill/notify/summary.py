@@ -236,7 +236,7 @@ def _notes(report: SyncReport) -> list[tuple[str, tuple[str, ...]]]:
         ("Unmapped products (not billed)", products),
         ("Not synced", not_synced),
         ("Mapping repairs", tuple(report.repairs)),
-        ("Guard trips (rerun with --allow-drop once checked)", trips),
+        ("Guard trips (rerun with --allow-drop or --allow-rise once checked)", trips),
     ]
 
 

@@ -82,6 +82,16 @@ class LedgerQueries(LedgerBase):
             if row["new_quantity"] is not None
         }
 
+    def last_synced_quantities(self) -> dict[tuple[str, str], Decimal]:
+        """``(customer, product) → quantity`` from each pair's latest confirmed line: what the
+        rise guard compares a new quantity with. Dry runs never count."""
+        rows = self._latest_confirmed("read synced quantities", ("customer", "product"))
+        return {
+            (row["customer"], row["product"]): Decimal(row["new_quantity"])
+            for row in rows
+            if row["new_quantity"] is not None
+        }
+
     def known_additions(self) -> dict[tuple[str, str], int]:
         """``(customer, product) → addition id`` from each pair's latest confirmed line.
 

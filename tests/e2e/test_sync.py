@@ -107,6 +107,22 @@ def test_guard_holds_a_sharp_drop_unless_allowed(world: World) -> None:
     assert world.quantities()[(NORTHWIND_MS, "GOTO-CONNECT-STD")] == 5.0
 
 
+def test_guard_holds_a_typo_sized_rise_unless_allowed(world: World) -> None:
+    assert world.psabill("sync", "--now").exit_code == 0
+    world.usage("goto.json").write_text(
+        '[{"account": "nw-goto-77", "plan": "CONNECT-STD", "users": 9999999}]'
+    )
+    result = world.psabill("sync", "--now")
+    assert result.exit_code == 4, result.output
+    assert "CONNECT-STD rises from 58 to 9999999 (x172413.8, limit x10)" in result.output
+    assert world.quantities()[(NORTHWIND_MS, "GOTO-CONNECT-STD")] == 58.0
+    plan = world.psabill("plan", "--allow-rise")
+    assert "(allowed by --allow-rise)" in plan.output
+    allowed = world.psabill("sync", "--now", "--allow-rise")
+    assert allowed.exit_code == 0, allowed.output
+    assert world.quantities()[(NORTHWIND_MS, "GOTO-CONNECT-STD")] == 9999999.0
+
+
 def test_lost_post_response_never_duplicates(world: World) -> None:
     world.sandbox.faults.add(lose_response(method="POST", path="/additions$", times=1))
     result = world.psabill("sync", "--now")
