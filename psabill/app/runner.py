@@ -31,10 +31,11 @@ from psabill.app.record import Recorder, due_slots
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config, Psa
 from psabill.config.ops_models import Monitoring
-from psabill.core.due import evaluate_targets
+from psabill.config.salvage import salvage_monitoring
+from psabill.core.due import evaluate_targets, missed_periods
 from psabill.core.outcome import outcome_of
 from psabill.core.plan import Plan
-from psabill.core.report import Stage, SyncReport, SyncRequest
+from psabill.core.report import Stage, StuckMail, SyncReport, SyncRequest
 from psabill.errors import ExitCode, PsabillError
 from psabill.notify import MailEvent, SessionFactory, after_run, retry_pending
 from psabill.ops.monitor import ping
@@ -99,6 +100,7 @@ class Runner:
             failed = SyncReport("failure", self.clock(), request.trigger, fatal=exc.with_hint)
             return RunResult(failed, (), _problems(pings), exc)
         mail = self._notify(report)
+        report.stuck_mail = self._stuck_mail() if live else []
         if live:
             # Every invocation finishes its ping, "not due" included: the hourly heartbeat.
             pings.append(self._ping("success" if report.healthy else "fail"))
@@ -114,6 +116,7 @@ class Runner:
         with completed_reader(self.state_dir) as last:
             report.due = evaluate_targets(self.config, last, now, request.only)
         if request.trigger == "scheduled" and not any(item.due for item in report.due):
+            self._note_missed(report)
             return report
         if request.dry_run:
             report.outcome = "dry_run"
@@ -132,9 +135,10 @@ class Runner:
             self._apply_run(ledger, replace(request, saved_plan=pending.plan), report, pending)
             return
         # Decide again under the lock: a run that just finished may have done it.
-        report.due = evaluate_targets(
-            self.config, last_completed_in(ledger), report.now, request.only
-        )
+        last = last_completed_in(ledger)
+        report.due = evaluate_targets(self.config, last, report.now, request.only)
+        if request.trigger == "scheduled":  # a run by hand is how a missed period is billed
+            report.missed = ledger.note_missed(missed_periods(report.due), at=report.now)
         if request.trigger == "scheduled" and not any(i.due for i in report.due):
             return
         if request.trigger == "scheduled" and self.config.approval.required:
@@ -218,8 +222,15 @@ class Runner:
                 return History()
             return History(reader.known_additions(), reader.last_synced_quantities())
 
+    def _note_missed(self, report: SyncReport) -> None:
+        """Record newly missed periods (a missed period implies a ledger with history)."""
+        missed = missed_periods(report.due)
+        if missed and ledger_file(self.state_dir).exists():
+            with Ledger.open(ledger_file(self.state_dir)) as ledger:
+                report.missed = ledger.note_missed(missed, at=report.now)
+
     def _notify(self, report: SyncReport) -> list[MailEvent]:
-        if report.outcome == "not_due":
+        if report.outcome == "not_due" and not report.missed:
             # Hourly heartbeats also resend summaries an SMTP outage left in the outbox.
             return retry_pending(self.loaded, self.state_dir, self.clock(), self.mail)
         if report.outcome in ("dry_run", "awaiting"):
@@ -233,8 +244,27 @@ class Runner:
             queued=lambda: self.stage("summary"),
         )
 
+    def _stuck_mail(self) -> list[StuckMail]:
+        """Summaries the outbox still holds past ``[notify] alert_after``: a mail problem
+        that has lasted long enough to be an error, not a warning."""
+        cutoff = self.clock() - self.config.notify.alert_after
+        with existing_ledger(self.state_dir) as ledger:
+            pending = ledger.outbox_pending() if ledger is not None else []
+        return [
+            StuckMail(r.subject, r.created_at, r.attempts, r.last_error)
+            for r in pending
+            if r.created_at <= cutoff
+        ]
+
     def _ping(self, state: str) -> str | None:
         return self.pinger(self.config.monitoring, state)
+
+
+def ping_unloadable(path: Path, env: Mapping[str, str], pinger: Pinger = ping) -> str | None:
+    """A run whose config does not load has failed: send the ``/fail`` ping if the config
+    still names a readable ping URL. Returns the ping's problem, if any."""
+    monitoring = salvage_monitoring(path, env)
+    return pinger(monitoring, "fail") if monitoring is not None else None
 
 
 def _problems(pings: list[str | None]) -> tuple[str, ...]:

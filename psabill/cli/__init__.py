@@ -7,6 +7,7 @@ Exit codes (see README "Exit codes" and ``psabill.errors.ExitCode``):
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from psabill import __version__
-from psabill.cli.app import App, crash, fail
+from psabill.cli.app import App, crash, echo_err, fail
 from psabill.errors import ExitCode, PsabillError
 from psabill.ops.logjson import configure_logging
 
@@ -23,19 +24,52 @@ from psabill.ops.logjson import configure_logging
 class PsabillGroup(click.Group):
     """A click group that maps every PsabillError to its exit code, in one place."""
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The program's entry point (the ``psabill`` script, ``python -m psabill``)."""
+        _degrade_unencodable_output()
+        return super().__call__(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+        except click.exceptions.ClickException as error:
+            if not ctx.params.get("log_json"):  # set even when no command was found
+                raise
+            _click_error_as_json(error)
+        except (click.exceptions.Exit, click.Abort):
             raise
         except PsabillError as error:
-            fail(error, _verbosity(ctx))
+            fail(error)
         except BrokenPipeError:
             _reader_went_away()
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
             crash(exc, _verbosity(ctx))
+
+
+_FAILING_ERRORS = ("strict", "surrogateescape", "surrogatepass")
+"""Encoding error handlers that raise on a character the stream's encoding lacks."""
+
+
+def _degrade_unencodable_output() -> None:
+    """Print a character the output cannot encode as ``?`` instead of failing on it.
+
+    Under ``PYTHONIOENCODING=ascii`` or a Latin-1 locale, a customer called
+    "Müller" in a table would otherwise raise UnicodeEncodeError after the
+    run was recorded in the ledger, and a success would exit 1.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors in _FAILING_ERRORS:
+            stream.reconfigure(errors="replace")
+
+
+def _click_error_as_json(error: click.exceptions.ClickException) -> NoReturn:
+    """A bad option or argument, as one JSON log record (--log-json) instead of click's text."""
+    ctx = getattr(error, "ctx", None)
+    hint = f"see `{ctx.command_path} --help`" if isinstance(ctx, click.Context) else None
+    echo_err(error.format_message(), level="error", hint=hint, exit_code=error.exit_code)
+    sys.exit(error.exit_code)
 
 
 def _reader_went_away() -> NoReturn:

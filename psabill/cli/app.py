@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
 from psabill.config.loader import LoadedConfig, find_config, load_config
-from psabill.errors import ExitCode, PsabillError, UsageError
+from psabill.errors import ConfigError, ExitCode, PsabillError, UsageError
 from psabill.state import resolve_state_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,48 +110,78 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+ErrLevel = Literal["info", "warning", "error"]
+_LEVELS: dict[ErrLevel, int] = {
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+
+def log_json() -> bool:
+    """Whether this invocation logs to stderr as JSON lines (``--log-json``)."""
+    app = current_app()
+    return app is not None and app.log_json
+
+
+def echo_err(message: str, *, level: ErrLevel = "info", prefix: str = "", **fields: Any) -> None:
+    """Say something on stderr: a line for people, or with --log-json one JSON log record.
+
+    Every line the CLI writes to stderr goes through here (or through logging),
+    so ``--log-json`` leaves nothing but JSON lines there. The caller decides
+    whether to speak (``warn`` is silent under ``-q``): the record is emitted
+    whatever the log level, as it stands for a line text mode would print.
+    ``prefix`` ("warning: ") is for people only; ``fields`` (``hint``,
+    ``exit_code``, ...) go into the JSON record only.
+    """
+    if log_json():
+        record = log.makeRecord(
+            log.name, _LEVELS[level], __file__, 0, message, (), None, extra=fields
+        )
+        log.handle(record)  # not log.log(): that would drop it below the verbosity's level
+    else:
+        click.echo(prefix + message, err=True)
+
+
 def warn(message: str) -> None:
     """A warning on stderr (or the JSON log); ``-q`` means errors only, so none then."""
     app = current_app()
-    if app is not None and app.verbosity < 0:
-        return
-    if app is not None and app.log_json:
-        log.warning(message)
-    else:
-        click.echo(f"warning: {message}", err=True)
+    if app is None or app.verbosity >= 0:
+        echo_err(message, level="warning", prefix="warning: ")
 
 
-def fail(error: PsabillError, verbosity: int) -> NoReturn:
-    """Print ``error`` for a person and exit with its documented code."""
-    from psabill.errors import ConfigError
+def fail(error: PsabillError) -> NoReturn:
+    """Report ``error`` for a person (or as one JSON record) and exit with its documented code.
 
-    app = current_app()
-    if app is not None and app.log_json:
-        problems = error.problems if isinstance(error, ConfigError) else [error.message]
-        extra = {"hint": error.hint, "problems": problems, "exit_code": int(error.exit_code)}
-        log.error(error.message, extra=extra, exc_info=error if verbosity > 0 else None)
-        sys.exit(int(error.exit_code))
-    if isinstance(error, ConfigError) and error.problems != [error.message]:
-        for problem in error.problems:
-            click.echo(problem, err=True)
-    click.echo(f"error: {error.message}", err=True)
+    Never with a traceback, at any verbosity: a PsabillError is a problem the
+    user can act on (config, input, lock, network, PSA), and its message and
+    hint say how. Tracebacks are for bugs (:func:`crash`).
+    """
+    problems = error.problems if isinstance(error, ConfigError) else [error.message]
+    code = int(error.exit_code)
+    if log_json():
+        echo_err(error.message, level="error", hint=error.hint, problems=problems, exit_code=code)
+        sys.exit(code)
+    if problems != [error.message]:
+        for problem in problems:
+            echo_err(problem)
+    echo_err(f"error: {error.message}")
     if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
-    if verbosity > 0:
-        traceback.print_exception(error, file=sys.stderr)
-    sys.exit(int(error.exit_code))
+        echo_err(f"hint: {error.hint}")
+    sys.exit(code)
 
 
 def crash(exc: BaseException, verbosity: int) -> NoReturn:
     """An unexpected exception is a psabill bug: say so, show the traceback with -v."""
-    app = current_app()
-    if app is not None and app.log_json:
+    message = f"internal error: {type(exc).__name__}: {exc}"
+    code = int(ExitCode.FAILURE)
+    if log_json():
         exc_info = exc if verbosity > 0 else None
-        log.error("internal error: %s: %s", type(exc).__name__, exc, exc_info=exc_info)
-        sys.exit(int(ExitCode.FAILURE))
-    click.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
+        log.error(message, exc_info=exc_info, extra={"exit_code": code})
+        sys.exit(code)
+    echo_err(f"error: {message}")
     if verbosity > 0:
         traceback.print_exception(exc, file=sys.stderr)
     else:
-        click.echo("hint: run again with -v to see the traceback, and report it", err=True)
-    sys.exit(int(ExitCode.FAILURE))
+        echo_err("hint: run again with -v to see the traceback, and report it")
+    sys.exit(code)

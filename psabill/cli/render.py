@@ -8,13 +8,13 @@ from typing import Any
 import click
 from rich.table import Table
 
-from psabill.cli.app import current_app, stdout_console, warn
-from psabill.core.due import TargetDue
+from psabill.cli.app import current_app, echo_err, stdout_console, warn
+from psabill.core.due import MissedPeriod, TargetDue
 from psabill.core.mapping import Resolution
 from psabill.core.outcome import LineResult
 from psabill.core.plan import Plan, PlanLine, qty
 from psabill.core.planfile import plan_to_data
-from psabill.core.report import SyncReport
+from psabill.core.report import StuckMail, SyncReport
 from psabill.notify.events import MailEvent
 
 JSON_SCHEMA = "psabill.sync/1"
@@ -64,7 +64,7 @@ def counts_text(plan: Plan) -> str:
 def echo_extras(report: SyncReport) -> None:
     """Everything an MSP must see besides the lines: what is *not* being billed."""
     for error in report.source_errors:
-        click.echo(f"source failed: {error}", err=True)
+        echo_err(f"source failed: {error}", level="error")
     resolution = report.resolution
     if resolution is not None:
         for u in resolution.unmapped_customers.values():
@@ -91,7 +91,7 @@ def echo_extras(report: SyncReport) -> None:
                     f"{verb} catalog item {repair.identifier!r}"
                 )
         for trip in report.plan.guard_trips:
-            click.echo(f"guard: {trip}", err=True)
+            echo_err(f"guard: {trip}", level="warning")
 
 
 def print_report(report: SyncReport) -> None:
@@ -101,7 +101,7 @@ def print_report(report: SyncReport) -> None:
             stdout_console().print(plan_table(report.plan, results))
     echo_extras(report)
     if report.fatal:
-        click.echo(f"error: {report.fatal}", err=True)
+        echo_err(report.fatal, level="error", prefix="error: ")
     click.echo(headline(report))
 
 
@@ -145,6 +145,8 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "pending_run": report.pending_run,
         "plan": None,
         "results": [_result_json(r) for r in report.results],
+        "missed": [_missed_json(m) for m in report.missed],
+        "stuck_mail": [_stuck_json(s) for s in report.stuck_mail],
     }
     if report.plan is not None:
         data["plan"] = plan_to_data(report.plan, account="", scope=report.scope)
@@ -191,7 +193,7 @@ def echo_mail(events: Sequence[MailEvent], as_json: bool) -> None:
     if app is None or app.verbosity >= 0:
         for event in events:
             if not event.problem:
-                click.echo(event.text, err=as_json)
+                echo_err(event.text) if as_json else click.echo(event.text)
     problems = [event for event in events if event.problem]
     queued = [event for event in problems if event.status == "queued"]
     if len(queued) > 1:
@@ -202,4 +204,41 @@ def echo_mail(events: Sequence[MailEvent], as_json: bool) -> None:
         warn(
             f"{len(queued)} summary emails wait in the outbox ({queued[0].failure}); "
             "`psabill notify flush` resends them"
+        )
+
+
+def _missed_json(missed: MissedPeriod) -> dict[str, Any]:
+    return {
+        "customer": missed.customer,
+        "period": missed.period,
+        "slot": missed.slot_key,
+        "slot_at": missed.slot_at.isoformat(),
+        "message": str(missed),
+        "hint": missed.hint,
+    }
+
+
+def _stuck_json(stuck: StuckMail) -> dict[str, Any]:
+    return {
+        "subject": stuck.subject,
+        "queued_at": stuck.queued_at.isoformat(),
+        "attempts": stuck.attempts,
+        "last_error": stuck.last_error,
+    }
+
+
+def echo_alarms(report: SyncReport) -> None:
+    """What changes a bill or hides one from its readers, at error level: shown under -q."""
+    for missed in report.missed:
+        echo_err(str(missed), level="error", prefix="error: ")
+    if report.stuck_mail:
+        oldest = min(report.stuck_mail, key=lambda s: s.queued_at)
+        count = len(report.stuck_mail)
+        echo_err(
+            f"{count} summary {'email' if count == 1 else 'emails'} unsent since "
+            f"{oldest.queued_at:%Y-%m-%d %H:%M} UTC ({oldest.attempts} attempts; last error: "
+            f"{oldest.last_error or 'none recorded'}); fix [smtp] or [notify], then run "
+            "`psabill notify flush`",
+            level="error",
+            prefix="error: ",
         )

@@ -13,6 +13,7 @@ from types import FrameType
 import click
 import tomli_w
 
+from psabill.cli.app import echo_err
 from psabill.sandbox import FaultPlan, Sandbox, Store, seed_demo, seed_large
 from psabill.sandbox.admin import ADMIN_PREFIX
 
@@ -112,7 +113,7 @@ def serve(
             state_out.write_text(
                 json.dumps(store.dump(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
             )
-            click.echo(f"State written to {state_out}", err=True)
+            echo_err(f"State written to {state_out}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -176,7 +177,7 @@ def _announce(server: Sandbox, print_config: bool) -> None:
     ]
     if print_config:
         click.echo(psa_config_toml(server), nl=False)
-    click.echo("\n".join(banner), err=print_config)
+    echo_err("\n".join(banner)) if print_config else click.echo("\n".join(banner))
     sys.stdout.flush()
     sys.stderr.flush()
 

@@ -11,13 +11,14 @@ import click
 
 from psabill.app.approval import require_admin
 from psabill.app.plans import load_plan, save_plan
-from psabill.app.runner import Runner, RunResult
-from psabill.cli.app import App, echo_json, pass_app, warn
+from psabill.app.runner import Runner, RunResult, ping_unloadable
+from psabill.cli.app import App, echo_err, echo_json, pass_app, warn
 from psabill.cli.progress import observer_for
-from psabill.cli.render import echo_mail, print_report, report_json
+from psabill.cli.render import echo_alarms, echo_mail, print_report, report_json
+from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config
 from psabill.core.report import SyncReport, SyncRequest
-from psabill.errors import UsageError
+from psabill.errors import ConfigError, UsageError
 
 
 def _runner(app: App, *, progress: bool) -> Runner:
@@ -79,8 +80,11 @@ def sync(
     scheduled slot, and since quantities are absolute, the scheduled run then
     changes nothing. With [approval] required = true a scheduled run only
     stores its plan for `psabill approve`, and a push by hand needs --as EMAIL
-    (a billing admin with pay). Exit codes: 0 ok, not due or planned,
-    1 failure, 2 usage, 3 partial, 4 guard refused, 75 locked, 78 config.
+    (a billing admin with pay). A scheduled period that passed unrun beyond
+    catch_up is reported once, as an error (exit 1) with the command that
+    bills it by hand. Exit codes: 0 ok, not due or planned, 1 failure or a
+    missed period, 2 usage, 3 partial, 4 guard held customers, 75 locked,
+    78 config.
 
     \b
     Examples:
@@ -91,7 +95,7 @@ def sync(
       psabill plan --out plan.json && psabill sync --plan plan.json
     """
     manual = run_now or customer is not None or plan_file is not None
-    cfg = app.loaded().config
+    cfg = _loaded_or_fail_ping(app, dry_run=dry_run).config
     admin = _acting_admin(cfg, as_admin, manual=manual, dry_run=dry_run)
     saved = load_plan(plan_file, account=cfg.account.name) if plan_file else None
     request = SyncRequest(
@@ -120,6 +124,26 @@ def _acting_admin(cfg: Config, email: str | None, *, manual: bool, dry_run: bool
     return require_admin(cfg, email, pay=True).email if email is not None else None
 
 
+def _loaded_or_fail_ping(app: App, *, dry_run: bool) -> LoadedConfig:
+    """The config; when it does not load, monitoring hears of the failed run first."""
+    try:
+        return app.loaded()
+    except ConfigError:
+        if not dry_run:
+            _fail_ping(app)
+        raise
+
+
+def _fail_ping(app: App) -> None:
+    try:
+        path = app.config_path()
+    except ConfigError:  # no config file at all: no ping URL either
+        return
+    problem = ping_unloadable(path, app.env)
+    if problem:
+        warn(problem)
+
+
 def _finish_run(app: App, result: RunResult, as_json: bool) -> None:
     """Where the summaries went, what monitoring said, then the report and its exit code."""
     echo_mail(result.mail, as_json)
@@ -127,6 +151,7 @@ def _finish_run(app: App, result: RunResult, as_json: bool) -> None:
         warn(problem)
     if result.error is not None:
         raise result.error
+    echo_alarms(result.report)
     _finish(app, result.report, as_json)
 
 
@@ -168,7 +193,7 @@ def plan(
     report = _runner(app, progress=False).sync(request)
     if out is not None and report.plan is not None:
         save_plan(out, report.plan, account=app.loaded().config.account.name, scope=report.scope)
-        click.echo(f"plan saved to {out}; apply it with `psabill sync --plan {out}`", err=True)
+        echo_err(f"plan saved to {out}; apply it with `psabill sync --plan {out}`")
     _finish(app, report, as_json, always=True)  # the plan is this command's result, even with -q
 
 

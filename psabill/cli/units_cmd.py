@@ -12,7 +12,7 @@ from typing import Literal
 
 import click
 
-from psabill.cli.app import App, echo_json, pass_app, warn
+from psabill.cli.app import App, echo_err, echo_json, pass_app, warn
 from psabill.errors import ConfigError, UsageError
 from psabill.ops.units import (
     DEFAULT_SYSTEM_STATE,
@@ -156,7 +156,7 @@ def _write(files: list[UnitFile], out_dir: Path, force: bool) -> None:
     for file, target in zip(files, targets, strict=True):
         target.write_text(file.text, encoding="utf-8")
         target.chmod(0o644)
-        click.echo(f"wrote {target}", err=True)
+        echo_err(f"wrote {target}")
 
 
 def _json(files: list[UnitFile]) -> list[dict[str, str]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from psabill.config.fields import EmailList
+from psabill.config.fields import CatchUp, EmailList
 
 SummaryOutcome = Literal["success", "partial", "failure"]
 """A run outcome that may send a summary (``[notify] on``)."""
@@ -33,6 +34,12 @@ class Notify(BaseModel):
         None,
         description='For transport = "folder": where .eml files go (relative: to this file).',
         examples=["outbox"],
+    )
+    alert_after: CatchUp = Field(
+        timedelta(hours=2),
+        description="A summary still unsent after this long is reported as an error and "
+        "sends the monitoring fail ping (the outbox keeps retrying it).",
+        examples=["2h"],
     )
 
 

@@ -10,11 +10,19 @@ import tomli_w
 from psabill.config.models import Config
 
 MASK = "********"
+CREDENTIALS: tuple[tuple[str, str], ...] = (("psa", "client_id"),)
+"""Credentials the schema keeps as plain strings, masked by their place in the config.
+
+ConnectWise asks integrators to keep the clientId as private as a password.
+"""
 
 
 def effective(config: Config) -> dict[str, Any]:
     """The config as plain data with every secret replaced by a mask and unset keys dropped."""
     data: dict[str, Any] = _mask(config.model_dump(mode="json", exclude_none=True))
+    for section, key in CREDENTIALS:
+        if key in data.get(section, {}):
+            data[section][key] = MASK
     ping = data.get("monitoring", {}).get("ping_url")
     if ping:  # the path of a healthchecks URL is its secret
         parts = urlsplit(ping)

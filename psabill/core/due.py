@@ -96,3 +96,38 @@ def evaluate_targets(
             )
         results.append(TargetDue(target=target, decision=decision))
     return results
+
+
+@dataclass(frozen=True)
+class MissedPeriod:
+    """A billing period whose slot passed unrun beyond its catch-up window: not billed."""
+
+    customer: str
+    label: str
+    period: str
+    slot_key: str
+    slot_at: datetime
+
+    @property
+    def hint(self) -> str:
+        """How to bill it by hand."""
+        only = f" --customer {self.customer}" if self.customer != RUN_KEY else ""
+        return f"bill it by hand: psabill sync --now{only}"
+
+    def __str__(self) -> str:
+        return (
+            f"missed billing period {self.period} for {self.label}: slot {self.slot_key} "
+            f"was not run within its catch-up window ({self.hint})"
+        )
+
+
+def missed_periods(due: list[TargetDue]) -> list[MissedPeriod]:
+    """Every missed period the due decisions list, once per (customer, slot), oldest first."""
+    found = {
+        (item.target.key, slot.key): MissedPeriod(
+            item.target.key, item.target.label, slot.period, slot.key, slot.at
+        )
+        for item in due
+        for slot in item.decision.missed
+    }
+    return sorted(found.values(), key=lambda m: (m.slot_at, m.customer))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Literal
 
-from psabill.core.due import TargetDue
+from psabill.core.due import MissedPeriod, TargetDue
 from psabill.core.mapping import Resolution
 from psabill.core.outcome import LineResult, RunOutcome, Trigger
 from psabill.core.plan import Plan
@@ -41,6 +41,16 @@ period completed yet; ``summary`` the summaries are queued, not yet delivered.""
 HEALTHY: Final[frozenset[ReportOutcome]] = frozenset({"success", "not_due", "planned", "awaiting"})
 """Outcomes a monitor hears as success. "Not due" is the hourly heartbeat; a plan stored
 for approval (or still awaiting it) is a healthy run too."""
+
+
+@dataclass(frozen=True)
+class StuckMail:
+    """A summary the outbox has not delivered for longer than ``[notify] alert_after``."""
+
+    subject: str
+    queued_at: datetime
+    attempts: int
+    last_error: str | None
 
 
 @dataclass(frozen=True)
@@ -75,14 +85,20 @@ class SyncReport:
     fatal: str | None = None
     pending_run: int | None = None
     """The planned run awaiting approval (``planned``/``awaiting``), or the one approved."""
+    missed: list[MissedPeriod] = field(default_factory=list)
+    """Billing periods found missed by this invocation (each is reported once, ever)."""
+    stuck_mail: list[StuckMail] = field(default_factory=list)
+    """Summaries still undelivered past ``[notify] alert_after``, after this run's flush."""
 
     @property
     def exit_code(self) -> ExitCode:
-        return EXIT_CODES[self.outcome]
+        """The outcome's code; a newly missed period turns an otherwise clean exit into 1."""
+        code = EXIT_CODES[self.outcome]
+        return ExitCode.FAILURE if self.missed and code == ExitCode.OK else code
 
     @property
     def healthy(self) -> bool:
-        return self.outcome in HEALTHY
+        return self.outcome in HEALTHY and not self.missed and not self.stuck_mail
 
 
 def summary_data(report: SyncReport) -> dict[str, object]:
@@ -98,4 +114,5 @@ def summary_data(report: SyncReport) -> dict[str, object]:
         "guard_trips": [str(trip) for trip in report.plan.guard_trips] if report.plan else [],
         "completed": report.completed,
         "fatal": report.fatal,
+        "missed": [f"{m.customer} {m.period}" for m in report.missed],
     }

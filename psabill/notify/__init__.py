@@ -64,7 +64,7 @@ def after_run(
     outbox (sent again by the next invocation or `psabill notify flush`) and the
     run's exit code stays what it was.
     """
-    if report.outcome in ("not_due", "dry_run"):
+    if report.outcome == "dry_run" or (report.outcome == "not_due" and not report.missed):
         return []
     try:
         return _after_run(loaded, state_dir, report, now, _opener(loaded, session), queued)

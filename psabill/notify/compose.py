@@ -26,6 +26,8 @@ from psabill.notify.formats import csv_attachment, html_body, text_body
 from psabill.notify.summary import (
     Summary,
     counts_text,
+    missed_summary,
+    missed_text,
     next_run_text,
     plan_counts,
     plan_summary,
@@ -78,7 +80,9 @@ def compose_run(
     """
     if report.outcome == "planned":
         return _plan_message(config, report, now)
-    if not wants_summary(config.notify, report.outcome):
+    if report.outcome == "not_due":
+        return _missed_message(config, report, now) if report.missed else []
+    if not report.missed and not wants_summary(config.notify, report.outcome):
         return []
     found = _team_message(config, report, acting_admin=acting_admin, now=now)
     for customer in config.customers:
@@ -152,6 +156,26 @@ def _plan_message(config: Config, report: SyncReport, now: datetime) -> list[Com
             subject=subject,
             from_name="psabill",
             run_id=report.run_id,
+            now=now,
+        )
+    ]
+
+
+def _missed_message(config: Config, report: SyncReport, now: datetime) -> list[Composed]:
+    to = summary_recipients(config)
+    if not to:
+        return []
+    summary = missed_summary(config, report, now=now)
+    subject = f"psabill: {config.account.name} — {missed_text(report)}"
+    return [
+        _build(
+            config,
+            summary,
+            "missed-period alert",
+            to,
+            subject=subject,
+            from_name="psabill",
+            run_id=None,
             now=now,
         )
     ]

@@ -143,6 +143,27 @@ def run_summary(
     )
 
 
+def missed_text(report: SyncReport) -> str:
+    """e.g. "missed billing period 2026-11"."""
+    return f"missed billing period {', '.join(sorted({m.period for m in report.missed}))}"
+
+
+def missed_summary(config: Config, report: SyncReport, *, now: datetime) -> Summary:
+    """An invocation that ran nothing but found billing periods missed: say so, loudly."""
+    zone = config.account.zone
+    return Summary(
+        kind="run",
+        title=f"{config.account.name}: {missed_text(report)}",
+        facts=(
+            ("Outcome", "missed billing period: not billed"),
+            ("Checked at", f"{report.now.astimezone(zone):%Y-%m-%d %H:%M %Z}"),
+            ("Next scheduled run", next_run_text(config.schedule, config, now)),
+        ),
+        failures=tuple(_failures(report)),
+        footer="psabill reports each missed period once. `psabill schedule` shows the slots.",
+    )
+
+
 def plan_counts(plan: Plan | None) -> str:
     """What an approved plan would change: "4 to create, 2 to update"."""
     counts: dict[str, int] = {}
@@ -195,7 +216,14 @@ def _plan_row(line: PlanLine) -> Row:
 
 
 def _failures(report: SyncReport) -> list[Failure]:
-    found = []
+    found = [
+        Failure(
+            f"{m.label} / period {m.period}",
+            f"missed: slot {m.slot_key} was not run within its catch-up window; not billed",
+            m.hint,
+        )
+        for m in report.missed
+    ]
     if report.fatal:
         found.append(Failure("run", report.fatal, "nothing after this error was written"))
     for error in report.source_errors:

@@ -71,8 +71,11 @@ def configure_logging(verbosity: int, *, json_lines: bool) -> None:
     """Send every log record at or above the verbosity's level to stderr.
 
     Replaces the handler an earlier call installed, so calling it once per
-    invocation never duplicates lines.
+    invocation never duplicates lines. With ``json_lines``, Python warnings
+    (a library's ``UserWarning``, say) become log records too: no plain line
+    may reach a stderr that log shippers read as JSON lines.
     """
+    logging.captureWarnings(json_lines)
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, StderrHandler)]:
         root.removeHandler(old)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -45,31 +46,58 @@ _HINTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def create_private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 unless it exists (an existing file keeps its mode).
+def create_ledger_file(path: Path) -> None:
+    """Create an empty SQLite database at ``path`` (mode 0600), unless something is there.
 
-    SQLite would create it 0644 under the usual umask; billing data is not for
-    everyone. SQLite gives its ``-wal`` and ``-shm`` files the database's mode.
+    The file is built under a temporary name and linked into place, so the
+    ledger's name never holds a 0-byte file, not even for an instant or after
+    a crash: :func:`check_sqlite_header` can then refuse an empty file as a
+    lost history instead of starting over. When another process creates the
+    ledger first, its file is kept and ours dropped.
     """
+    if path.exists():
+        return
     try:
-        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, DB_FILE_MODE))
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+        os.fchmod(handle, DB_FILE_MODE)  # SQLite gives its -wal and -shm files the same mode
+        os.close(handle)
+        try:
+            with translate_errors(path, "create it"):
+                connect(Path(name)).close()  # switching to WAL writes the header page
+            _link_unless_exists(Path(name), path)
+        finally:
+            for leftover in (name, name + "-wal", name + "-shm"):
+                Path(leftover).unlink(missing_ok=True)
     except OSError as exc:
         raise StateError(
-            f"cannot open the ledger {path}: {exc.strerror or exc}",
-            hint=f"check that {path.parent} is writable by this user",
+            f"cannot create the ledger {path}: {exc.strerror or exc}",
+            hint=_WRITABLE_HINT.format(dir=path.parent),
         ) from exc
+
+
+def _link_unless_exists(temp: Path, path: Path) -> None:
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        pass  # another process created it first: theirs is the ledger
+    except OSError:
+        if not path.exists():  # a filesystem without hard links (some network and FUSE ones)
+            os.rename(temp, path)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def check_sqlite_header(path: Path) -> None:
-    """Refuse a non-empty file that does not start like an SQLite database.
+    """Refuse an empty file, or one that does not start like an SQLite database.
 
     SQLite itself treats a file shorter than one page as a new, empty database
     and would overwrite it; a stray file under the ledger's name must be
-    reported instead. An empty main file is normal (WAL mode before the first
-    checkpoint), and so is any main file while a ``-wal`` file holds data.
+    reported instead. psabill never leaves the ledger empty
+    (:func:`create_ledger_file`), so a 0-byte ledger lost its history: it is
+    refused like a damaged one, and only a *missing* ledger starts afresh. A
+    main file that does not start like SQLite is accepted while a ``-wal``
+    file holds data.
     """
     wal = path.with_name(path.name + "-wal")
     try:
@@ -81,7 +109,12 @@ def check_sqlite_header(path: Path) -> None:
             f"cannot read the ledger {path}: {exc.strerror or exc}",
             hint=f"check that {path} is readable by this user",
         ) from exc
-    if head and head != SQLITE_HEADER and wal_size == 0:
+    if not head:
+        raise StateError(
+            f"ledger {path} is empty (0 bytes): the record of earlier runs is gone",
+            hint=_CORRUPT_HINT.format(path=path),
+        )
+    if head != SQLITE_HEADER and wal_size == 0:
         raise StateError(
             f"{path} is not an SQLite database, so not a psabill ledger",
             hint=_NOT_A_LEDGER_HINT.format(path=path),

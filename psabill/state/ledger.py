@@ -28,13 +28,14 @@ from psabill.state._base import check_choice, row_id
 from psabill.state.db import (
     check_sqlite_header,
     connect,
-    create_private_file,
+    create_ledger_file,
     encode_decimal,
     encode_json,
     encode_time,
     translate_errors,
 )
 from psabill.state.migrations import migrate
+from psabill.state.missed import LedgerMissed
 from psabill.state.outbox import LedgerOutbox
 from psabill.state.paths import ensure_private_dir
 from psabill.state.queries import LedgerQueries
@@ -59,7 +60,7 @@ def ledger_path(state_dir: Path) -> Path:
     return state_dir / LEDGER_FILENAME
 
 
-class Ledger(LedgerOutbox, LedgerQueries):
+class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
     """An open ledger. Use :meth:`open`; close it (or use ``with``) when done.
 
     The outbox methods (``outbox_add``, ``outbox_pending``, ``outbox_mark_sent``,
@@ -77,7 +78,7 @@ class Ledger(LedgerOutbox, LedgerQueries):
         damaged, or was written by a newer psabill.
         """
         ensure_private_dir(path.parent)
-        create_private_file(path)
+        create_ledger_file(path)
         check_sqlite_header(path)
         with translate_errors(path, "open it"):
             conn = connect(path)

@@ -96,7 +96,22 @@ _V1 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+_V2 = Migration(
+    2,
+    "missed billing periods, each reported once",
+    (
+        """CREATE TABLE missed_periods (
+            customer TEXT NOT NULL,
+            slot_key TEXT NOT NULL,
+            period TEXT NOT NULL,
+            slot_at TEXT NOT NULL,
+            reported_at TEXT NOT NULL,
+            PRIMARY KEY (customer, slot_key)
+        )""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 """Every migration, in order; ``MIGRATIONS[n]`` has version ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from click.testing import CliRunner
+
+from psabill.cli import main
 from psabill.sandbox.faults import http_error
 from tests.e2e.conftest import World
 from tests.ops.support import dead_url, ping_server
@@ -66,3 +69,36 @@ def test_a_dead_ping_url_keeps_json_output_clean(world: World) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["outcome"] == "success"
     assert "monitoring ping" in result.stderr
+
+
+def test_a_config_that_does_not_load_still_pings_fail(world: World) -> None:
+    with ping_server() as server:
+        _monitor(world, server.url)
+        config = world.setup.config
+        config.write_text(config.read_text().replace("day = 1", "day = 99"))
+        result = world.psabill("-q", "sync")
+    assert result.exit_code == 78, result.output
+    assert "schedule.day" in result.output
+    assert [path for _, path in server.hits] == [f"/ping/{SECRET}/fail"]
+
+
+def test_a_config_with_its_ping_url_in_the_environment_still_pings_fail(world: World) -> None:
+    with ping_server() as server:
+        _monitor(world, "${PING_URL}")
+        config = world.setup.config
+        config.write_text(config.read_text().replace('kind = "connectwise"', 'kind = "nope"'))
+        env = {"PING_URL": server.url}
+        argv = ["--config", str(world.setup.config), "--state-dir", str(world.setup.state_dir)]
+        result = CliRunner().invoke(main, [*argv, "sync"], env=env)
+    assert result.exit_code == 78, result.output
+    assert [path for _, path in server.hits] == [f"/ping/{SECRET}/fail"]
+
+
+def test_an_unparseable_config_cannot_ping(world: World) -> None:
+    with ping_server() as server:
+        _monitor(world, server.url)
+        config = world.setup.config
+        config.write_text(config.read_text() + "\nthis is not toml\n")
+        result = world.psabill("sync")
+    assert result.exit_code == 78, result.output
+    assert server.hits == []
