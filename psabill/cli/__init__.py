@@ -7,6 +7,7 @@ Exit codes (see README "Exit codes" and ``psabill.errors.ExitCode``):
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import sys
@@ -22,7 +23,20 @@ from psabill.ops.logjson import configure_logging
 
 
 class PsabillGroup(click.Group):
-    """A click group that maps every PsabillError to its exit code, in one place."""
+    """A click group that maps every PsabillError to its exit code, in one place, and loads
+    each command's module only when it is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*_COMMANDS, *(name for name in self.commands if name not in _COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = _COMMANDS.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(f"psabill.cli.{where[0]}")
+        command = getattr(module, where[1])
+        assert isinstance(command, click.Command)
+        return command
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """The program's entry point (the ``psabill`` script, ``python -m psabill``)."""
@@ -140,29 +154,26 @@ def main(
     )
 
 
-def _register() -> None:
-    from psabill.cli.admins_cmd import admins
-    from psabill.cli.approve_cmd import approve
-    from psabill.cli.config_cmd import config
-    from psabill.cli.contracts_cmd import contracts
-    from psabill.cli.customers_cmd import customers
-    from psabill.cli.demo_cmd import demo
-    from psabill.cli.doctor_cmd import doctor
-    from psabill.cli.history_cmd import history, report
-    from psabill.cli.invoices_cmd import invoices
-    from psabill.cli.notify_cmd import notify
-    from psabill.cli.products_cmd import products
-    from psabill.cli.sandbox_cmd import sandbox
-    from psabill.cli.schedule_cmd import due, schedule
-    from psabill.cli.sync_cmd import plan, sync
-    from psabill.cli.units_cmd import units
-
-    commands = (
-        demo, config, schedule, due, sync, plan, approve, history, report,
-        products, customers, contracts, admins, invoices, doctor, notify, units, sandbox,
-    )  # fmt: skip
-    for command in commands:
-        main.add_command(command)
-
-
-_register()
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo_cmd", "demo"),
+    "config": ("config_cmd", "config"),
+    "schedule": ("schedule_cmd", "schedule"),
+    "due": ("schedule_cmd", "due"),
+    "sync": ("sync_cmd", "sync"),
+    "plan": ("sync_cmd", "plan"),
+    "approve": ("approve_cmd", "approve"),
+    "history": ("history_cmd", "history"),
+    "report": ("history_cmd", "report"),
+    "products": ("products_cmd", "products"),
+    "customers": ("customers_cmd", "customers"),
+    "contracts": ("contracts_cmd", "contracts"),
+    "admins": ("admins_cmd", "admins"),
+    "invoices": ("invoices_cmd", "invoices"),
+    "doctor": ("doctor_cmd", "doctor"),
+    "notify": ("notify_cmd", "notify"),
+    "units": ("units_cmd", "units"),
+    "sandbox": ("sandbox_cmd", "sandbox"),
+}
+"""Every command, by name: (module in psabill.cli, attribute). A command's module is
+imported only when that command runs (or help lists it), so an hourly `psabill sync`
+does not pay for the sandbox, rich tables or the mapping editor."""

@@ -15,14 +15,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
-from rich.console import Console
 
-from psabill.config.loader import LoadedConfig, find_config, load_config
 from psabill.errors import ConfigError, ExitCode, PsabillError, UsageError
-from psabill.state import resolve_state_dir
+
+if TYPE_CHECKING:  # imported where used: `psabill --version` and `due` stay fast
+    from rich.console import Console
+
+    from psabill.config.loader import LoadedConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("psabill")
@@ -41,16 +43,22 @@ class App:
     _loaded: LoadedConfig | None = None
 
     def config_path(self) -> Path:
+        from psabill.config.loader import find_config
+
         return find_config(self.config_option, self.env, Path.cwd())
 
     def loaded(self) -> LoadedConfig:
         if self._loaded is None:
+            from psabill.config.loader import load_config
+
             self._loaded = load_config(self.config_path(), self.env)
             for warning in self._loaded.warnings:
                 warn(warning)
         return self._loaded
 
     def state_dir(self) -> Path:
+        from psabill.state import resolve_state_dir
+
         return resolve_state_dir(self.state_dir_option, self.env)
 
     def now(self) -> datetime:
@@ -87,6 +95,8 @@ def stdout_console() -> Console:
     "Plain" means no escape codes at all, bold included. Off a terminal (cron
     mail, CI logs) lines are not wrapped at 80 columns.
     """
+    from rich.console import Console
+
     app = current_app()
     plain = bool(os.environ.get("NO_COLOR")) or (app is not None and app.no_color)
     width = None if sys.stdout.isatty() else 200

@@ -182,9 +182,10 @@ def test_read_command_has_json(path: tuple[str, ...], monkeypatch: pytest.Monkey
     from psabill.cli.units_cmd import units
 
     monkeypatch.setitem(main.commands, "units", units)
-    command: click.Command = main
+    command: click.Command | None = main
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
+        command = command.get_command(click.Context(command), name)
+    assert command is not None
     options = {opt for param in command.params for opt in getattr(param, "opts", [])}
     assert "--json" in options
