@@ -17,6 +17,7 @@ from psabill.app.approval import PlannedSlot
 from psabill.core.due import RUN_KEY
 from psabill.core.outcome import customer_complete
 from psabill.core.report import SyncReport, SyncRequest, summary_data
+from psabill.notify import Outgoing
 from psabill.state import Ledger, RunStatus
 
 
@@ -54,17 +55,18 @@ class Recorder:
             summary=summary or None,
         )
 
-    def finish(self, report: SyncReport) -> None:
+    def finish(self, report: SyncReport, outgoing: Outgoing | None = None) -> None:
+        """Record the run's end and queue its summaries with it, in one transaction."""
         assert report.run_id is not None
-        self.ledger.finish_run(
-            report.run_id,
-            outcome=_final(report),
-            finished_at=self.clock(),
-            summary=summary_data(report) | dict(self.link),
-        )
+        self._finish(report, _final(report), summary_data(report), outgoing)
 
     def planned(
-        self, request: SyncRequest, report: SyncReport, slots: list[PlannedSlot], account: str
+        self,
+        request: SyncRequest,
+        report: SyncReport,
+        slots: list[PlannedSlot],
+        account: str,
+        outgoing: Callable[[SyncReport], Outgoing],
     ) -> None:
         """Record a run that stopped at its plan (or failed to make one) for approval."""
         report.run_id = self.start(request, report, slots)
@@ -74,9 +76,27 @@ class Recorder:
             summary |= approval.planned_summary(plan, account=account, scope=scope, slots=slots)
             report.pending_run = report.run_id
         status: RunStatus = "planned" if report.outcome == "planned" else "failure"
-        self.ledger.finish_run(
-            report.run_id, outcome=status, finished_at=self.clock(), summary=summary
+        self._finish(report, status, summary, outgoing(report))
+
+    def _finish(
+        self,
+        report: SyncReport,
+        status: RunStatus,
+        summary: dict[str, object],
+        outgoing: Outgoing | None,
+    ) -> None:
+        assert report.run_id is not None
+        mail = outgoing.mail if outgoing is not None else ()
+        ids = self.ledger.finish_run(
+            report.run_id,
+            outcome=status,
+            finished_at=self.clock(),
+            summary=summary | dict(self.link),
+            mail=mail,
         )
+        if outgoing is not None:
+            report.mail_queued = dict(zip(ids, outgoing.labels, strict=True))
+            report.mail_problem = outgoing.problem
 
     def complete(self, report: SyncReport, slots: list[PlannedSlot]) -> None:
         """Record the period as done for each customer whose lines all succeeded."""

@@ -17,6 +17,7 @@ plan and completes its periods.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -37,7 +38,16 @@ from psabill.core.outcome import outcome_of
 from psabill.core.plan import Plan
 from psabill.core.report import Stage, StuckMail, SyncReport, SyncRequest
 from psabill.errors import ExitCode, PsabillError
-from psabill.notify import MailEvent, SessionFactory, after_run, retry_pending
+from psabill.notify import (
+    MailEvent,
+    Outgoing,
+    SessionFactory,
+    after_run,
+    deliver,
+    outgoing,
+    retry_pending,
+)
+from psabill.notify.events import not_queued
 from psabill.ops.monitor import ping
 from psabill.psa import PsaClient, RetryPolicy, open_client
 from psabill.psa.pacing import utc_now
@@ -171,7 +181,7 @@ class Runner:
         if report.fatal is None:
             self.stage("confirmed")
             record.complete(report, slots)
-        record.finish(report)
+        record.finish(report, self._outgoing(report, request.acting_admin))
 
     def _plan_for_approval(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
         """Store the plan for an admin to approve, unless the same plan already awaits one."""
@@ -187,7 +197,8 @@ class Runner:
                 report.outcome, report.pending_run = "awaiting", pending.run_id
                 return
             report.outcome = "planned"
-        Recorder(ledger, self.clock).planned(request, report, slots, account)
+        mail = functools.partial(self._outgoing, acting_admin=request.acting_admin)
+        Recorder(ledger, self.clock).planned(request, report, slots, account, mail)
 
     async def _plan_only(
         self, request: SyncRequest, report: SyncReport, ledger: Ledger | None = None
@@ -229,20 +240,22 @@ class Runner:
             with Ledger.open(ledger_file(self.state_dir)) as ledger:
                 report.missed = ledger.note_missed(missed, at=report.now)
 
+    def _outgoing(self, report: SyncReport, acting_admin: str | None) -> Outgoing:
+        """The summaries of a run about to be recorded as finished."""
+        return outgoing(self.config, report, acting_admin=acting_admin, now=self.clock())
+
     def _notify(self, report: SyncReport) -> list[MailEvent]:
         if report.outcome == "not_due" and not report.missed:
             # Hourly heartbeats also resend summaries an SMTP outage left in the outbox.
             return retry_pending(self.loaded, self.state_dir, self.clock(), self.mail)
         if report.outcome in ("dry_run", "awaiting"):
             return []
-        return after_run(
-            self.loaded,
-            self.state_dir,
-            report,
-            self.clock(),
-            self.mail,
-            queued=lambda: self.stage("summary"),
-        )
+        if report.run_id is None:  # no run, but missed periods: their alert goes out now
+            return after_run(self.loaded, self.state_dir, report, self.clock(), self.mail)
+        self.stage("summary")  # stored with the run's end; none delivered yet
+        problems = [not_queued(report.mail_problem)] if report.mail_problem else []
+        now = self.clock()
+        return problems + deliver(self.loaded, self.state_dir, now, report.mail_queued, self.mail)
 
     def _stuck_mail(self) -> list[StuckMail]:
         """Summaries the outbox still holds past ``[notify] alert_after``: a mail problem

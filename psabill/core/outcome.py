@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from psabill.core.plan import PlanLine
+if TYPE_CHECKING:  # the ledger reads this vocabulary; it need not build the planner
+    from psabill.core.plan import PlanLine
 
 FinalStatus = Literal["confirmed", "failed", "skipped"]
 """Where a line ends: the subset of the ledger's line statuses a finished run leaves."""

@@ -87,6 +87,10 @@ class SyncReport:
     """The planned run awaiting approval (``planned``/``awaiting``), or the one approved."""
     missed: list[MissedPeriod] = field(default_factory=list)
     """Billing periods found missed by this invocation (each is reported once, ever)."""
+    mail_queued: dict[int, str] = field(default_factory=dict)
+    """This run's summaries, stored with its end: outbox id → what to call the message."""
+    mail_problem: str | None = None
+    """Why this run's summaries could not be made (a bug), if they could not."""
     stuck_mail: list[StuckMail] = field(default_factory=list)
     """Summaries still undelivered past ``[notify] alert_after``, after this run's flush."""
 

@@ -15,27 +15,32 @@ transport the configuration names.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from psabill.config.loader import LoadedConfig
+from psabill.config.models import Config
 from psabill.core.report import SyncReport
 from psabill.errors import PsabillError
 from psabill.notify.compose import Composed, compose_run
 from psabill.notify.delivery import Delivery, Envelope, Session
 from psabill.notify.dispatch import FlushResult, enqueue, flush, open_session
 from psabill.notify.events import MailEvent, events_of, not_queued
-from psabill.state import Ledger, ledger_path
+from psabill.state import Ledger, NewMail, ledger_path
 
 __all__ = [
     "Delivery",
     "FlushResult",
     "MailEvent",
+    "Outgoing",
     "SessionFactory",
     "after_run",
+    "deliver",
     "events_of",
     "flush_outbox",
+    "outgoing",
     "retry_pending",
     "send_test",
 ]
@@ -53,12 +58,10 @@ def after_run(
     report: SyncReport,
     now: datetime,
     session: SessionFactory | None = None,
-    *,
-    queued: Callable[[], None] | None = None,
 ) -> list[MailEvent]:
-    """Queue and send the summaries of a finished run; one event per message.
-
-    ``queued`` is called once the messages are stored, before any is delivered.
+    """Queue and send the summaries of a report; one event per message. For reports no run
+    row carries (a missed-period alert) and for tests; a run queues its summaries with its
+    end instead (:func:`outgoing`, :meth:`~psabill.state.Ledger.finish_run`).
 
     Never raises for a mail problem: an SMTP failure leaves the message in the
     outbox (sent again by the next invocation or `psabill notify flush`) and the
@@ -67,7 +70,7 @@ def after_run(
     if report.outcome == "dry_run" or (report.outcome == "not_due" and not report.missed):
         return []
     try:
-        return _after_run(loaded, state_dir, report, now, _opener(loaded, session), queued)
+        return _after_run(loaded, state_dir, report, now, _opener(loaded, session))
     except PsabillError as exc:
         log.warning("run summary not queued: %s", exc)
         return [not_queued(exc.message)]
@@ -81,7 +84,6 @@ def _after_run(
     report: SyncReport,
     now: datetime,
     session: SessionFactory,
-    queued: Callable[[], None] | None,
 ) -> list[MailEvent]:
     events: list[MailEvent] = []
     with Ledger.open(ledger_path(state_dir)) as ledger:
@@ -91,8 +93,6 @@ def _after_run(
             events.append(_internal_error(exc))
             messages = []
         stored = enqueue(ledger, messages, report.run_id, now)
-        if queued is not None:
-            queued()
         result = flush(ledger, session, state_dir, now)
     return events + events_of(result, {i: c.label for i, c in stored.items()})
 
@@ -102,8 +102,50 @@ def _internal_error(exc: Exception) -> MailEvent:
     return not_queued(f"internal error {exc!r} (a bug; -v shows more)")
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A finished run's summaries, ready to be stored with the run's end (one transaction).
+
+    ``problem`` says why there are none when making them failed (never raised: a mail
+    problem must not fail a run that reached the PSA).
+    """
+
+    mail: tuple[NewMail, ...] = ()
+    labels: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+def outgoing(
+    config: Config, report: SyncReport, *, acting_admin: str | None, now: datetime
+) -> Outgoing:
+    """The summaries ``report`` calls for, as outbox rows; compose problems as data."""
+    try:
+        composed = compose_run(config, report, acting_admin=acting_admin, now=now)
+    except Exception as exc:  # a bug in a summary must not turn a finished sync into a failure
+        return Outgoing(problem=_internal_error(exc).reason)
+    mail = tuple(NewMail(c.sender, c.recipients, c.subject, c.as_bytes()) for c in composed)
+    return Outgoing(mail, tuple(c.label for c in composed))
+
+
+def deliver(
+    loaded: LoadedConfig,
+    state_dir: Path,
+    now: datetime,
+    labels: Mapping[int, str],
+    session: SessionFactory | None = None,
+) -> list[MailEvent]:
+    """Send everything pending: this run's messages (named by ``labels``, outbox id →
+    label) and whatever earlier ones left behind. Never raises."""
+    return retry_pending(loaded, state_dir, now, session, labels=labels)
+
+
 def retry_pending(
-    loaded: LoadedConfig, state_dir: Path, now: datetime, session: SessionFactory | None = None
+    loaded: LoadedConfig,
+    state_dir: Path,
+    now: datetime,
+    session: SessionFactory | None = None,
+    *,
+    labels: Mapping[int, str] | None = None,
 ) -> list[MailEvent]:
     """Resend what earlier runs left in the outbox; for invocations that ran nothing.
 
@@ -122,7 +164,7 @@ def retry_pending(
     except PsabillError as exc:
         log.warning("outbox not flushed: %s", exc)
         return [MailEvent("outbox not flushed", "not_queued", reason=exc.message)]
-    return events_of(result)
+    return events_of(result, labels)
 
 
 def flush_outbox(

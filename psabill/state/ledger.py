@@ -36,7 +36,7 @@ from psabill.state.db import (
 )
 from psabill.state.migrations import migrate
 from psabill.state.missed import LedgerMissed
-from psabill.state.outbox import LedgerOutbox
+from psabill.state.outbox import LedgerOutbox, insert_mail
 from psabill.state.paths import ensure_private_dir
 from psabill.state.queries import LedgerQueries
 from psabill.state.records import (
@@ -47,6 +47,7 @@ from psabill.state.records import (
     LineRecord,
     LineStatus,
     NewLine,
+    NewMail,
     RunRecord,
     RunStatus,
 )
@@ -172,8 +173,14 @@ class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
         outcome: RunStatus,
         finished_at: datetime,
         summary: Mapping[str, object] | None = None,
-    ) -> None:
-        """Mark a running run finished with ``outcome`` (not ``running``) and its summary."""
+        mail: Sequence[NewMail] = (),
+    ) -> list[int]:
+        """Mark a running run finished with ``outcome`` (not ``running``) and its summary,
+        and queue its ``mail`` in the outbox in the same transaction; return the mail's ids.
+
+        One transaction: a run is never recorded as finished without the summaries that
+        report it, so a crash can delay a summary but never lose it.
+        """
         check_choice("final outcome", outcome, _FINAL_OUTCOMES)
         summary_json = None if summary is None else encode_json(summary)
         with self._write("record the end of a run") as conn:
@@ -182,6 +189,7 @@ class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
                 "UPDATE runs SET outcome = ?, finished_at = ?, summary_json = ? WHERE id = ?",
                 (outcome, encode_time(finished_at), summary_json, run_id),
             )
+            return [insert_mail(conn, run_id, item, finished_at) for item in mail]
 
     def recover_interrupted(self, *, at: datetime) -> list[int]:
         """Mark every ``running`` run ``interrupted`` (finished ``at``); return their ids.

@@ -15,7 +15,7 @@ from datetime import datetime
 from psabill.state import _rows
 from psabill.state._base import LedgerBase, row_id
 from psabill.state.db import encode_time
-from psabill.state.records import OutboxRecord
+from psabill.state.records import NewMail, OutboxRecord
 
 
 class LedgerOutbox(LedgerBase):
@@ -32,18 +32,11 @@ class LedgerOutbox(LedgerBase):
         created_at: datetime,
     ) -> int:
         """Queue one e-mail (the full RFC 5322 bytes) for sending; return its id."""
-        if isinstance(recipients, str) or not recipients:
-            raise ValueError("an outbox message needs a non-empty list of recipients")
-        values = (run_id, encode_time(created_at), sender, json.dumps(list(recipients)))
+        mail = NewMail(sender, tuple(_recipients(recipients)), subject, bytes(message))
         with self._write("queue an e-mail") as conn:
             if run_id is not None:
                 self._require_run(conn, run_id, running=False)
-            cursor = conn.execute(
-                "INSERT INTO outbox (run_id, created_at, sender, recipients_json, subject,"
-                " message) VALUES (?, ?, ?, ?, ?, ?)",
-                (*values, subject, bytes(message)),
-            )
-            return row_id(cursor)
+            return insert_mail(conn, run_id, mail, created_at)
 
     def outbox_pending(self) -> list[OutboxRecord]:
         """Every message not yet sent, oldest first, however often it failed."""
@@ -82,3 +75,29 @@ class LedgerOutbox(LedgerBase):
         if row is None:
             raise ValueError(f"no outbox message {outbox_id} in the ledger")
         return row
+
+
+def _recipients(recipients: Sequence[str]) -> Sequence[str]:
+    if isinstance(recipients, str) or not recipients:
+        raise ValueError("an outbox message needs a non-empty list of recipients")
+    return recipients
+
+
+def insert_mail(
+    conn: sqlite3.Connection, run_id: int | None, mail: NewMail, created_at: datetime
+) -> int:
+    """Store ``mail`` in the outbox within the caller's transaction; return its id."""
+    _recipients(mail.recipients)
+    cursor = conn.execute(
+        "INSERT INTO outbox (run_id, created_at, sender, recipients_json, subject, message)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            run_id,
+            encode_time(created_at),
+            mail.sender,
+            json.dumps(list(mail.recipients)),
+            mail.subject,
+            mail.message,
+        ),
+    )
+    return row_id(cursor)

@@ -36,6 +36,16 @@ LINE_TRANSITIONS: Final[Mapping[LineStatus, tuple[LineStatus, ...]]] = {
 ``planned``, and ``confirmed``/``failed``/``skipped`` are final: a retry is a new run."""
 
 
+@dataclass(frozen=True)
+class NewMail:
+    """One e-mail to queue: envelope addresses, subject and the full RFC 5322 bytes."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    message: bytes
+
+
 @dataclass(frozen=True, kw_only=True)
 class NewLine:
     """One line of a run's plan, as the runner records it before touching the PSA.

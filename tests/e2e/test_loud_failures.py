@@ -6,6 +6,10 @@ import email
 import email.policy
 import json
 
+from psabill.app.runner import Runner
+from psabill.config.loader import load_config
+from psabill.core.report import SyncRequest
+from psabill.state import Ledger, ledger_path
 from tests.e2e.conftest import World
 from tests.ops.support import dead_url, ping_server
 
@@ -102,3 +106,19 @@ def test_a_period_billed_by_hand_after_its_slot_is_not_reported_as_missed(world:
     later = world.psabill("-q", "sync", now=LATER)
     assert later.exit_code == 0, later.output
     assert later.output == ""
+
+
+def test_a_run_is_never_recorded_finished_without_its_summaries(world: World) -> None:
+    """The run's end and its summaries are one ledger transaction: a kill right after the
+    run finished (before any delivery) can delay its summary, never lose it."""
+    runner = Runner(load_config(world.setup.config, {}), world.setup.state_dir, {})
+    report = runner.sync(SyncRequest(trigger="manual", acting_admin="ops@northwind.example"))
+    assert report.outcome == "success"
+    with Ledger.open(ledger_path(world.setup.state_dir)) as ledger:
+        run = ledger.run(report.run_id or 0)
+        pending = ledger.outbox_pending()
+    assert run is not None
+    assert run.outcome == "success"
+    assert {mail.run_id for mail in pending} == {report.run_id}
+    assert sorted(report.mail_queued) == [mail.id for mail in pending]
+    assert "summary email" in report.mail_queued.values()
