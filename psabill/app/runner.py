@@ -138,7 +138,7 @@ class Runner:
         return report
 
     def _locked(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
-        ledger.recover_interrupted(at=report.now)
+        report.recovered = ledger.recover_interrupted(at=report.now)
         if request.approves is not None:
             pending = approval.load_pending(ledger, request.approves, self.config.account.name)
             report.pending_run = pending.run_id

@@ -146,6 +146,7 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "plan": None,
         "results": [_result_json(r) for r in report.results],
         "missed": [_missed_json(m) for m in report.missed],
+        "recovered": report.recovered,
         "stuck_mail": [_stuck_json(s) for s in report.stuck_mail],
     }
     if report.plan is not None:
@@ -231,6 +232,11 @@ def echo_alarms(report: SyncReport) -> None:
     """What changes a bill or hides one from its readers, at error level: shown under -q."""
     for missed in report.missed:
         echo_err(str(missed), level="error", prefix="error: ")
+    for run_id in report.recovered:
+        warn(
+            f"run {run_id} stopped before it finished (killed or crashed); this run re-read "
+            f"the PSA after it: `psabill report {run_id}` shows what it had sent"
+        )
     if report.stuck_mail:
         oldest = min(report.stuck_mail, key=lambda s: s.queued_at)
         count = len(report.stuck_mail)

@@ -87,6 +87,9 @@ class SyncReport:
     """The planned run awaiting approval (``planned``/``awaiting``), or the one approved."""
     missed: list[MissedPeriod] = field(default_factory=list)
     """Billing periods found missed by this invocation (each is reported once, ever)."""
+    recovered: list[int] = field(default_factory=list)
+    """Earlier runs that died mid-way (now ``interrupted``); this run re-read the PSA after
+    them, so whatever they had sent is checked and corrected here."""
     mail_queued: dict[int, str] = field(default_factory=dict)
     """This run's summaries, stored with its end: outbox id → what to call the message."""
     mail_problem: str | None = None
@@ -119,4 +122,5 @@ def summary_data(report: SyncReport) -> dict[str, object]:
         "completed": report.completed,
         "fatal": report.fatal,
         "missed": [f"{m.customer} {m.period}" for m in report.missed],
+        "recovered": report.recovered,
     }

@@ -265,7 +265,15 @@ def _notes(report: SyncReport) -> list[tuple[str, tuple[str, ...]]]:
         ("Not synced", not_synced),
         ("Mapping repairs", tuple(report.repairs)),
         ("Guard trips (rerun with --allow-drop or --allow-rise once checked)", trips),
+        ("Interrupted runs (this run re-read the PSA after them)", _recovered(report)),
     ]
+
+
+def _recovered(report: SyncReport) -> tuple[str, ...]:
+    return tuple(
+        f"run #{run_id} stopped before it finished; `psabill report {run_id}` shows what it sent"
+        for run_id in report.recovered
+    )
 
 
 def _row(result: LineResult) -> Row:

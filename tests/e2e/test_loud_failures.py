@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+from datetime import UTC, datetime
 
 from psabill.app.runner import Runner
 from psabill.config.loader import load_config
@@ -122,3 +123,15 @@ def test_a_run_is_never_recorded_finished_without_its_summaries(world: World) ->
     assert {mail.run_id for mail in pending} == {report.run_id}
     assert sorted(report.mail_queued) == [mail.id for mail in pending]
     assert "summary email" in report.mail_queued.values()
+
+
+def test_a_run_that_died_midway_is_named_by_the_next(world: World) -> None:
+    config = load_config(world.setup.config, {})
+    with Ledger.open(ledger_path(world.setup.state_dir)) as ledger:  # a run that never ended
+        ledger.start_run(trigger="manual", started_at=datetime(2026, 12, 1, 11, tzinfo=UTC))
+    report = Runner(config, world.setup.state_dir, {}).sync(SyncRequest(trigger="manual"))
+    assert report.recovered == [1]
+    result = world.psabill("sync", "--now", "--json")
+    assert json.loads(result.stdout)["recovered"] == []  # reported once, by the run after it
+    again = world.psabill("history", "--json")
+    assert '"interrupted"' in again.stdout
