@@ -15,6 +15,13 @@ limit. For every request (except the ``/__sandbox__/`` admin endpoints) the serv
   the connection before the request is processed; ``lose_response`` processes it (a POST *is
   committed*) and then closes the connection without answering.
 
+Every fault the server really injects is counted by kind (:meth:`FaultPlan.injected`), so a
+test can assert that what it meant to inject happened; the counts outlive :meth:`FaultPlan.replace`
+and :meth:`FaultPlan.clear`. The kinds: ``latency`` (a request delayed), ``rate_limit`` (refused
+by ``rate_limit_per_minute``), ``status:<code>`` (e.g. ``status:429``), ``drop``, and
+``lose_response:<METHOD>`` (processed and accepted, e.g. a POST or PATCH *committed*, then the
+answer lost) or ``lose_response:<METHOD>:refused`` (processed, the API refused it, answer lost).
+
 ``status`` 429 answers with ``Retry-After`` and ConnectWise's own 429 body
 ``{"error": "ConnectWiseAPI", "message": "Too many requests. Please try again in N seconds."}``
 (reference §5.1); 500 answers an ``ErrorResponseMessage``; 502/503/504 answer the small HTML
@@ -36,7 +43,7 @@ import random
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -44,6 +51,21 @@ from typing import Any, Literal
 
 FaultKind = Literal["latency", "status", "drop", "lose_response"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "status", "drop", "lose_response")
+
+LATENCY, RATE_LIMIT, DROP = "latency", "rate_limit", "drop"
+"""Injected kinds (:meth:`FaultPlan.injected`) that need no detail."""
+
+
+def status_kind(status: int) -> str:
+    """The injected kind of an error answer: ``status:503``."""
+    return f"status:{status}"
+
+
+def lost_kind(method: str, answered: int) -> str:
+    """The injected kind of a lost answer: ``lose_response:POST`` when the API accepted the
+    request (a write is committed), ``lose_response:POST:refused`` when it answered an error."""
+    kind = f"lose_response:{method.upper()}"
+    return kind if answered < 400 else f"{kind}:refused"
 
 
 @dataclass
@@ -131,6 +153,7 @@ class FaultPlan:
         self._rate_limit = rate_limit_per_minute
         self._clock = clock
         self._window: deque[float] = deque()
+        self._injected: Counter[str] = Counter()
 
     @property
     def rules(self) -> list[FaultRule]:
@@ -152,13 +175,30 @@ class FaultPlan:
         self.replace(FaultPlan(seed=self._seed))
 
     def replace(self, other: FaultPlan) -> None:
-        """Take over ``other``'s rules, seed and rate limit (used by the admin endpoint)."""
+        """Take over ``other``'s rules, seed and rate limit (used by the admin endpoint).
+
+        The injected counts stay: they tell what this server has done, whatever the plan.
+        """
         with self._lock:
             self._rules = other.rules
             self._seed = other._seed
             self._random = random.Random(other._seed)  # noqa: S311
             self._rate_limit = other._rate_limit
             self._window.clear()
+
+    def count(self, kind: str) -> None:
+        """Note one fault the server really injected (called by the transport)."""
+        with self._lock:
+            self._injected[kind] += 1
+
+    def injected(self) -> dict[str, int]:
+        """Faults injected so far by kind (see the module docstring), since the last reset."""
+        with self._lock:
+            return dict(self._injected)
+
+    def reset_injected(self) -> None:
+        with self._lock:
+            self._injected.clear()
 
     def decide(self, method: str, path: str) -> FaultDecision:
         with self._lock:
@@ -193,11 +233,13 @@ class FaultPlan:
     # -- JSON form: {"seed": 0, "rate_limit_per_minute": null, "rules": [{"kind": ...}, ...]} --
 
     def to_json(self) -> dict[str, Any]:
+        """The plan, and (read-only, ignored by :meth:`from_json`) the ``injected`` counts."""
         with self._lock:
             return {
                 "seed": self._seed,
                 "rate_limit_per_minute": self._rate_limit,
                 "rules": [asdict(rule) for rule in self._rules],
+                "injected": dict(sorted(self._injected.items())),
             }
 
     @classmethod

@@ -9,7 +9,10 @@ sandbox-only admin endpoints under ``/__sandbox__/`` are :mod:`psabill.sandbox.a
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from types import TracebackType
 from typing import Any
@@ -52,6 +55,8 @@ class Sandbox:
         self._initial_state: dict[str, Any] | None = None
         self._log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
         self._log_lock = threading.Lock()
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -92,10 +97,12 @@ class Sandbox:
         self.stop()
 
     def reset(self) -> None:
-        """Restore the state captured at :meth:`start`, clear faults and the request log."""
+        """Restore the state captured at :meth:`start`; clear faults, their counts and the
+        request log."""
         if self._initial_state is not None:
             self.store.load(self._initial_state)
         self.faults.clear()
+        self.faults.reset_injected()
         with self._log_lock:
             self._log.clear()
 
@@ -115,6 +122,35 @@ class Sandbox:
     @property
     def api_url(self) -> str:
         return self.site_url + API_ROOT
+
+    # -- requests in flight -----------------------------------------------------------------
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """Count one API request in flight (the transport wraps each in this)."""
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no API request is being served; ``False`` if ``timeout`` passed first.
+
+        A client that timed out has moved on while its request may still be delayed here
+        (a ``latency`` fault) and land later; call this before judging the store.
+        """
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+            return True
 
     # -- request log ------------------------------------------------------------------------
 

@@ -27,7 +27,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from psabill.sandbox.admin import ADMIN_PREFIX
 from psabill.sandbox.api import API_VERSION, ApiRequest, ApiResponse, json_response
-from psabill.sandbox.faults import FaultRule, too_many_requests_body
+from psabill.sandbox.faults import (
+    DROP,
+    LATENCY,
+    RATE_LIMIT,
+    FaultRule,
+    lost_kind,
+    status_kind,
+    too_many_requests_body,
+)
 
 if TYPE_CHECKING:
     from psabill.sandbox.server import Sandbox
@@ -115,6 +123,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             method=self.command,
             path=split.path,
             query=tuple(parse_qsl(split.query, keep_blank_values=True)),
+            raw_query=split.query,
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
             site_url=f"http://{host}",
@@ -122,8 +131,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         if split.path.startswith(ADMIN_PREFIX):
             self._send(sandbox.admin.handle(request))
             return
-        status, fault = self._respond(sandbox, request)
-        sandbox.log_request(RequestRecord(self.command, split.path, split.query, status, fault))
+        with sandbox.busy():
+            response, fault = self._respond(sandbox, request)
+            # Logged before the answer leaves, so a client that has it finds it in the log.
+            status = None if response is None else response.status
+            sandbox.log_request(RequestRecord(self.command, split.path, split.query, status, fault))
+            if response is not None:
+                self._send(response)
 
     def _read_body(self) -> bytes | None:
         """The request body, or ``None`` after answering 411 (no chunked uploads here)."""
@@ -139,27 +153,39 @@ class RequestHandler(BaseHTTPRequestHandler):
             length = 0
         return self.rfile.read(length) if length > 0 else b""
 
-    def _respond(self, sandbox: Sandbox, request: ApiRequest) -> tuple[int | None, str | None]:
-        decision = sandbox.faults.decide(request.method, request.path)
+    def _respond(
+        self, sandbox: Sandbox, request: ApiRequest
+    ) -> tuple[ApiResponse | None, str | None]:
+        """The answer to send (``None``: hang up) and the fault applied, if any.
+
+        Each fault is counted as it is injected, before the client can notice it, so a count
+        read after a client call already includes it."""
+        faults = sandbox.faults
+        decision = faults.decide(request.method, request.path)
         if decision.delay:
+            faults.count(LATENCY)
             time.sleep(decision.delay)
         if decision.retry_after is not None:
-            return self._send(_too_many(decision.retry_after)), "rate_limit"
+            faults.count(RATE_LIMIT)
+            return _too_many(decision.retry_after), "rate_limit"
         rule = decision.rule
         if rule is not None and rule.kind == "drop":
+            faults.count(DROP)
             self.close_connection = True
             return None, "drop"
         if rule is not None and rule.kind == "status":
-            return self._send(_fault_response(rule)), f"status:{rule.status}"
+            faults.count(status_kind(rule.status))
+            return _fault_response(rule), f"status:{rule.status}"
         try:
             response = sandbox.api.handle(request)
         except Exception:
             logger.exception("sandbox bug while answering %s %s", request.method, request.path)
             response = json_response(500, _server_error_body())
         if rule is not None and rule.kind == "lose_response":
+            faults.count(lost_kind(request.method, response.status))
             self.close_connection = True
             return None, "lose_response"
-        return self._send(response), "latency" if decision.delay else None
+        return response, "latency" if decision.delay else None
 
     def _send(self, response: ApiResponse) -> int:
         self.send_response(response.status)

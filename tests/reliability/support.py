@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,11 +37,42 @@ class Figures:
     crashes: int = 0
     duplicates: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    kills: dict[str, int] = field(default_factory=dict)
+    """SIGKILLs that landed inside a run, by the stage it was held at; ``crashes`` sums them."""
+
+    def killed(self, stage: str) -> None:
+        """Count one SIGKILL that interrupted a run at a stage it reported."""
+        self.crashes += 1
+        self.kills[stage] = self.kills.get(stage, 0) + 1
 
     def save(self) -> None:
         data = {"runs": self.runs, "faults": self.faults, "crashes": self.crashes}
         data["duplicates"] = self.duplicates
-        STATS_FILE.resolve().write_text(json.dumps(data, indent=2) + "\n")
+        _save_merged({**data, "kills": self.kills, "counts": self.counts})
+
+
+def _save_merged(data: dict[str, Any]) -> None:
+    """Write the figures; under xdist, added to what this session's other workers wrote.
+
+    Each xdist worker has its own FIGURES and saves them at its end; without
+    the merge the file held one worker's share. The file names its session.
+    """
+    session = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    fd = os.open(STATS_FILE.resolve(), os.O_RDWR | os.O_CREAT, 0o644)
+    with os.fdopen(fd, "r+", encoding="utf-8") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            earlier = json.loads(file.read() or "{}")
+        except ValueError:
+            earlier = {}
+        if session and earlier.get("session") == session:
+            for name in ("runs", "faults", "crashes", "duplicates"):
+                data[name] += earlier.get(name, 0)
+            data["kills"] = dict(Counter(earlier.get("kills", {})) + Counter(data["kills"]))
+            data["counts"] = dict(Counter(earlier.get("counts", {})) + Counter(data["counts"]))
+        file.seek(0)
+        file.truncate()
+        file.write(json.dumps({**data, "session": session}, indent=2) + "\n")
 
 
 FIGURES = Figures()

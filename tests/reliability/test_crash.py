@@ -1,52 +1,48 @@
-"""kill -9 a real `psabill sync` at random moments; the next run converges, the ledger is sound."""
+"""kill -9 a real run inside each of its stages; the next run converges, nothing doubles.
+
+The kill lands where the run's stage hook holds it (see :mod:`.killing`), so
+each one is known to have interrupted a run: before the plan, between a write
+and its confirmation, after confirmation but before the period is completed,
+and with the summary queued but not delivered.
+"""
 
 from __future__ import annotations
 
 import random
-import signal
-import sqlite3
-import time
+from collections import Counter
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from psabill.sandbox.faults import latency
-from tests.reliability.support import FIGURES, random_usage, world
+from psabill.core.report import Stage
+from tests.reliability.kill_checks import rows
+from tests.reliability.killing import STAGES, kill_world, land
+from tests.reliability.support import FIGURES
+
+SEEDS = [0, *(pytest.param(seed, marks=pytest.mark.slow) for seed in range(1, 4))]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", range(10))
-def test_kill_9_at_a_random_moment_then_converge(tmp_path: Path, seed: int) -> None:
-    rng = random.Random(seed)
-    with world(tmp_path, extra_psa="retries = 2\ntimeout = 5\n") as w:
-        w.set_usage(random_usage(rng))
-        # Slow every request a little so a kill lands during reads, writes or ledger updates.
-        w.sandbox.faults.add(latency(0.3))
-        process = w.sync_process()
-        time.sleep(rng.uniform(0.4, 2.4))  # start-up takes a few tenths; a run about 3 s
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=60)
-        FIGURES.crashes += process.returncode == -signal.SIGKILL
-        w.live()  # no duplicate even mid-run
-        w.sandbox.faults.clear()
-        report = w.run()
-        assert report.outcome == "success", report.fatal
-        w.assert_converged()
-        ledger = w.state_dir / "ledger.sqlite3"
-        if ledger.exists():
-            with sqlite3.connect(ledger) as conn:
-                assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-                rows = conn.execute("SELECT id, outcome, finished_at FROM runs ORDER BY id")
-                runs = rows.fetchall()
-                unconfirmed = conn.execute(
-                    "SELECT run_id FROM run_lines WHERE status != 'confirmed'"
-                ).fetchall()
-            *earlier, last = runs
-            assert last[1] == "success"
-            for run_id, outcome, finished in earlier:
-                # A killed run never claims success: the next run marks it interrupted.
-                # (It may have finished just before the kill: then all its lines are confirmed.)
-                assert finished is not None
-                assert outcome == "interrupted" or (
-                    outcome == "success" and (run_id,) not in unconfirmed
-                ), runs
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kill_9_at_every_stage_then_converge(tmp_path: Path, seed: int) -> None:
+    stages = list(STAGES)
+    random.Random(seed).shuffle(stages)
+    before = FIGURES.crashes
+    with kill_world(tmp_path, seed) as kw:
+        kills = [land(kw, stage) for stage in stages]
+    assert Counter(kill.stage for kill in kills) == Counter(STAGES)
+    assert FIGURES.crashes - before == len(STAGES)
+
+
+def test_a_run_that_never_reaches_its_stage_is_not_a_kill(tmp_path: Path) -> None:
+    before = FIGURES.crashes
+    with kill_world(tmp_path, seed=0) as kw:
+        kw.next_usage()
+        assert kw.kill_at("sent", occurrence=10_000) is None  # far more than its writes
+        (run,) = rows(kw.world, "SELECT outcome FROM runs")
+    assert run["outcome"] == "success"
+    assert FIGURES.crashes == before
+
+
+def test_every_stage_the_runner_reports_is_a_kill_point() -> None:
+    assert set(STAGES) == set(get_args(Stage))

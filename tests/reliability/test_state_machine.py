@@ -1,82 +1,105 @@
-"""A hypothesis state machine: usage changes, faults, crashes and re-runs, invariants after each."""
+"""A hypothesis state machine over a fault world: usage appears, changes, vanishes and returns
+under each ``on_usage_gone`` policy; faults come and go; runs with and without ``--allow-drop``.
+(Kills are tested where they land at a known stage: test_crash.py.) Every run is checked like
+the fault tests' (:func:`~tests.reliability.fault_checks.check_run`); whenever the faults are
+off, a run must converge and the plan after it must be empty."""
 
 from __future__ import annotations
 
 import random
-import signal
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+)
 
-from psabill.sandbox.faults import FaultPlan, latency
-from tests.reliability.support import FIGURES, KEYS, World, world
-from tests.reliability.test_faults import random_rules
+from tests.reliability.fault_checks import Tally, check_run, converge, count_lines
+from tests.reliability.fault_world import (
+    FAULT_KINDS,
+    KEYS,
+    FaultWorld,
+    Key,
+    fault_world,
+    first_usage,
+    live_of,
+    random_faults,
+)
+from tests.reliability.test_faults import add_to_figures
 
 
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.stack = ExitStack()
+        self.tally = Tally()
+        self.steps = 0
+        self._world: FaultWorld | None = None
+
+    @property
+    def world(self) -> FaultWorld:
+        assert self._world is not None
+        return self._world
+
+    @initialize(seed=st.integers(0, 10_000))
+    def start(self, seed: int) -> None:
         directory = Path(self.stack.enter_context(tempfile.TemporaryDirectory()))
-        self.world: World = self.stack.enter_context(world(directory))
-        self.clean = False  # True right after a run without faults that succeeded
+        rng = random.Random(seed)
+        self._world = self.stack.enter_context(fault_world(directory, rng))
+        self._world.set_usage(first_usage(rng))
 
     def teardown(self) -> None:
+        if self._world is not None:
+            self.tally.injected.update(self._world.sandbox.faults.injected())
+        add_to_figures(self.tally)
         self.stack.close()
 
-    @rule(usage=st.dictionaries(st.sampled_from(KEYS), st.integers(1, 300), min_size=len(KEYS)))
-    def change_usage(self, usage: dict[tuple[str, str], int]) -> None:
-        self.world.set_usage(usage)
-        self.clean = False
+    def where(self) -> str:
+        self.steps += 1
+        return f"state machine step {self.steps}"
 
-    @rule(seed=st.integers(0, 10_000))
-    def inject_faults(self, seed: int) -> None:
-        self.world.sandbox.faults.replace(FaultPlan(random_rules(random.Random(seed)), seed=seed))
-        self.clean = False
+    @rule(
+        changes=st.dictionaries(
+            st.sampled_from(KEYS), st.none() | st.integers(0, 300), min_size=1, max_size=8
+        )
+    )
+    def change_usage(self, changes: dict[Key, int | None]) -> None:
+        """Keys appear or change (a number) or vanish (``None``)."""
+        usage = {**self.world.usage, **changes}
+        self.world.set_usage({key: q for key, q in usage.items() if q is not None})
+
+    @rule(
+        seed=st.integers(0, 1 << 30),
+        kinds=st.lists(st.sampled_from(FAULT_KINDS), min_size=1, max_size=3, unique=True),
+        allow_drop=st.booleans(),
+    )
+    def run_under_faults(self, seed: int, kinds: list[str], allow_drop: bool) -> None:
+        self.world.sandbox.faults.replace(random_faults(random.Random(seed), tuple(kinds)))
+        before = self.world.additions()
+        report = self.world.run(allow_drop=allow_drop)
+        count_lines(report, before, self.tally)
+        check_run(self.world, before, report, self.tally, self.where())
+        assert self.tally.problems == []
 
     @rule()
-    def run(self) -> None:
-        faulty = bool(self.world.sandbox.faults.rules)
-        report = self.world.run()
-        self.world.count_faults()
-        for result in report.results:
-            line = result.line
-            if result.status == "confirmed" and line.writes:
-                live = self.world.live()
-                assert live[(line.company or "", line.psa_product or "")] == line.desired
-        self.clean = not faulty and report.outcome == "success"
-
-    @rule(delay=st.floats(0.4, 2.0))
-    def crash(self, delay: float) -> None:
-        self.world.sandbox.faults.add(latency(0.3))
-        process = self.world.sync_process()
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=60)
-        FIGURES.crashes += process.returncode == -signal.SIGKILL
-        self.world.sandbox.faults.clear()
-        self.clean = False
-
-    @precondition(lambda self: bool(self.world.sandbox.faults.rules))
-    @rule()
-    def clear_faults(self) -> None:
-        self.world.sandbox.faults.clear()
+    def converges(self) -> None:
+        """Faults off: a run converges and the plan after it is empty."""
+        converge(self.world, self.tally, self.where())
+        assert self.tally.problems == []
 
     @invariant()
-    def never_two_live_additions(self) -> None:
-        self.world.live()
-
-    @invariant()
-    def a_clean_run_reaches_the_usage(self) -> None:
-        if self.clean and self.world.usage:
-            self.world.assert_converged()
+    def at_most_one_live_addition_per_key(self) -> None:
+        if self._world is not None:
+            live = live_of(self.world.additions())
+            assert all(len(rows) == 1 for rows in live.values()), live
 
 
 TestSyncMachine = pytest.mark.slow(SyncMachine.TestCase)
-TestSyncMachine.settings = settings(max_examples=6, stateful_step_count=8, deadline=None)
+TestSyncMachine.settings = settings(max_examples=4, stateful_step_count=12, deadline=None)
