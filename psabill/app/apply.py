@@ -155,6 +155,11 @@ class Applier:
         if line.action == "create":
             if line.product_id is None or line.desired is None:
                 raise PsaError(f"no catalog item for {line.psa_product!r}")
+            if line.unit_price is None:  # a plan saved before prices were planned
+                raise PsaError(
+                    f"no unit price for {line.psa_product!r}: it would bill at 0",
+                    hint="compute a fresh plan, or set unit_price on the product mapping",
+                )
             return await self.client.create_addition(
                 NewAddition(
                     agreement_id=agreement,
@@ -164,7 +169,7 @@ class Applier:
                     effective_date=today,
                     unit_price=line.unit_price,
                     unit_cost=line.unit_cost,
-                    description=line.sku,
+                    description=line.description or "",
                 )
             )
         if line.action == "cancel":

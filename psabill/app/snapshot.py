@@ -1,9 +1,10 @@
 """Read the PSA state the planner needs, for exactly the customers being synced.
 
-Companies by identifier, their agreements, the additions of billable
-agreements only (cancelled ones are never touched, so never read), and the
-catalog items the product mappings name. Requests run concurrently within
-the client's limits.
+Companies by identifier, their agreements (with their dates: the planner decides
+which are active on the billing date), the additions of agreements that are not
+cancelled (cancelled ones are never touched, so never read), and the catalog
+items the product mappings name, with the description, price and cost a new
+addition is posted with. Requests run concurrently within the client's limits.
 """
 
 from __future__ import annotations

@@ -25,12 +25,14 @@ async def _check(client: PsaClient) -> AccessReport:
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @pass_app
 def doctor(app: App, as_json: bool) -> None:
-    """Check connectivity, credentials, the codebase and the API member's permissions.
+    """Check connectivity, credentials, the API version and the API member's permissions.
 
     Reads companies, agreements, the catalog and invoices, and probes the
     right to add and edit agreement additions without changing any billing
-    data. Each failed check says exactly what to fix. Exit 0 when everything
-    a sync needs works, 1 otherwise.
+    data. Each failed check says exactly what to fix; a missing permission
+    is named as the security role setting to change, for example
+    "Finance > Agreements: Edit Level All". Exit 0 when everything a sync
+    needs works, 1 otherwise.
 
     \b
     Example:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import click
 
 from psabill.app.mappings import edits, inventory, verify
-from psabill.cli.app import App, echo_json, pass_app
+from psabill.cli.app import App, echo_json, pass_app, warn
 from psabill.cli.editing import (
     Money,
     apply_edit,
@@ -189,8 +189,9 @@ def disable(app: App, sku: str, source: str | None) -> None:
     "Default: PSABILL-<SKU>."
 )  # fmt: skip
 @click.option(
-    "--description", help=f"Catalog description, at most {DESCRIPTION_LIMIT} characters. "
-    "Default: --name, else the SKU."
+    "--description", help=f"Catalog description, at most {DESCRIPTION_LIMIT} characters; "
+    "the line a customer's invoice shows. Default: the vendor's product name (the mapping's "
+    "description or name, or --name), the SKU only when none is known."
 )  # fmt: skip
 @click.option("--price", type=Money(), help="Catalog price, e.g. 4.50.")
 @click.option("--cost", type=Money(), help="Catalog cost, e.g. 2.75.")
@@ -217,7 +218,13 @@ def create(
     Example:
       psabill products create CIXA-XDR --description "Sophos XDR" --price 6.25 --cost 3.90
     """
-    new = _new_item(sku, identifier, description, name, price, cost)
+    if description is not None and not 0 < len(description.strip()) <= DESCRIPTION_LIMIT:
+        raise UsageError(
+            f"--description must be 1 to {DESCRIPTION_LIMIT} characters "
+            f"(got {len(description.strip())})"
+        )
+    words, origin = _words(app, sku, source, description, name)
+    new = _new_item(sku, identifier, words, price, cost)
     check_edit(app, lambda d: edits.map_product(d, sku, new.identifier, source=source, name=name))
 
     async def job(client: PsaClient) -> tuple[CatalogItem, bool]:
@@ -225,30 +232,47 @@ def create(
         return await client.create_catalog_item(new), existed
 
     item, existed = on_psa(app, job)
-    verb = "is already in the PSA catalog (kept as it is)" if existed else "created in the PSA"
-    click.echo(f"catalog item {item.identifier!r} (#{item.id}) {verb}")
+    if existed:
+        said = f"is already in the PSA catalog (kept as it is: description {item.description!r})"
+    else:
+        said = f"created in the PSA with description {new.description!r} ({origin})"
+    click.echo(f"catalog item {item.identifier!r} (#{item.id}) {said}")
+    if not existed and price is None:
+        warn(
+            f"{item.identifier!r} has no --price: ConnectWise files it at 0, and new additions "
+            "take the catalog price; set unit_price on the mapping or the price in ConnectWise"
+        )
     apply_edit(app, lambda d: edits.map_product(d, sku, item.identifier, source=source, name=name))
 
 
+def _words(
+    app: App, sku: str, source: str | None, description: str | None, name: str | None
+) -> tuple[str, str]:
+    """The new item's description and where it comes from: what a customer's invoice will show,
+    so the vendor's product name wherever psabill knows one, and the SKU only as a last resort."""
+    if description is not None:
+        return description, "from --description"
+    mapped_description, mapped_name = inventory.product_words(app.loaded().config, sku, source)
+    for known, origin in (
+        (mapped_description, "the product mapping's description"),
+        (name, "from --name"),
+        (mapped_name, "the product mapping's name"),
+    ):
+        if known and known.strip():
+            return known, origin
+    return sku, "the SKU: no product name is known; pass --description to name it"
+
+
 def _new_item(
-    sku: str,
-    identifier: str | None,
-    description: str | None,
-    name: str | None,
-    price: Decimal | None,
-    cost: Decimal | None,
+    sku: str, identifier: str | None, words: str, price: Decimal | None, cost: Decimal | None
 ) -> NewCatalogItem:
-    """The catalog item to create, within the PSA's limits (refused, not cut, when given)."""
+    """The catalog item to create, within the PSA's limits: a given --identifier is refused
+    when too long (as --description is, before), a default description is cut to fit."""
     ident = (identifier if identifier is not None else default_identifier(sku)).strip()
     if not ident or len(ident) > IDENTIFIER_LIMIT:
         raise UsageError(f"--identifier must be 1 to {IDENTIFIER_LIMIT} characters, got {ident!r}")
-    if description is not None and not 0 < len(description.strip()) <= DESCRIPTION_LIMIT:
-        raise UsageError(
-            f"--description must be 1 to {DESCRIPTION_LIMIT} characters "
-            f"(got {len(description.strip())})"
-        )
-    words = (description or name or sku).strip()[:DESCRIPTION_LIMIT]
-    return NewCatalogItem(ident, words, words, price, cost)
+    text = words.strip()[:DESCRIPTION_LIMIT]
+    return NewCatalogItem(ident, text, text, price, cost)
 
 
 def _item_json(item: CatalogItem) -> dict[str, object]:

@@ -14,8 +14,11 @@ import click
 import tomli_w
 
 from psabill.cli.app import echo_err
-from psabill.sandbox import FaultPlan, Sandbox, Store, seed_demo, seed_large
+from psabill.sandbox import FaultPlan, Sandbox, SandboxCredentials, Store, seed_demo, seed_large
 from psabill.sandbox.admin import ADMIN_PREFIX
+from psabill.sandbox.security import DEMO_MEMBER, PARTIAL_ROLES, member_credentials
+
+MEMBERS = (DEMO_MEMBER, *PARTIAL_ROLES)
 
 
 @click.group()
@@ -57,6 +60,14 @@ def sandbox() -> None:
     help="Print a ready [psa] TOML section on stdout (the banner goes to stderr).",
 )
 @click.option(
+    "--member",
+    type=click.Choice(MEMBERS),
+    default=DEMO_MEMBER,
+    show_default=True,
+    help="API member whose keys to print; all of them are accepted. Each no-* member lacks "
+    "one security role right, readonly may only read.",
+)
+@click.option(
     "--allow-remote",
     is_flag=True,
     help="Allow a non-loopback --host. The keys are public: never expose this to a network.",
@@ -68,6 +79,7 @@ def serve(
     faults_file: Path | None,
     state_out: Path | None,
     print_config: bool,
+    member: str,
     allow_remote: bool,
 ) -> None:
     """Serve a fake ConnectWise Manage API until Ctrl-C or SIGTERM.
@@ -80,6 +92,7 @@ def serve(
 
     \b
         psabill sandbox serve --port 8765 --print-config > sandbox.toml
+        psabill sandbox serve --member no-agreement-edit --print-config > no-edit.toml
         psabill sandbox serve --seed large:500:20 --faults faults.json --state-out final.json
 
     where faults.json fails the next two addition POSTs with 503, then loses the response
@@ -105,7 +118,7 @@ def serve(
             f"cannot listen on {host}:{port}: {error.strerror or error}"
         ) from None
     try:
-        _announce(server, print_config)
+        _announce(server, member_credentials(member, server.credentials), print_config)
         _wait_for_stop_signal()
     finally:
         server.stop()
@@ -149,9 +162,10 @@ def _load_faults(path: Path) -> FaultPlan:
         raise click.BadParameter(f"{path}: {error}", param_hint="--faults") from None
 
 
-def psa_config_toml(server: Sandbox) -> str:
-    """The ``[psa]`` section a psabill config needs to talk to ``server``."""
-    credentials = server.credentials
+def psa_config_toml(server: Sandbox, credentials: SandboxCredentials | None = None) -> str:
+    """The ``[psa]`` section a psabill config needs to talk to ``server`` as ``credentials``
+    (default: the server's full-rights member)."""
+    credentials = credentials or server.credentials
     section = {
         "kind": "connectwise",
         "site": server.site_url,
@@ -163,8 +177,7 @@ def psa_config_toml(server: Sandbox) -> str:
     return tomli_w.dumps({"psa": section})
 
 
-def _announce(server: Sandbox, print_config: bool) -> None:
-    credentials = server.credentials
+def _announce(server: Sandbox, credentials: SandboxCredentials, print_config: bool) -> None:
     banner = [
         f"psabill sandbox (fake ConnectWise Manage) listening on {server.site_url}",
         f"  API base:    {server.api_url}",
@@ -172,11 +185,12 @@ def _announce(server: Sandbox, print_config: bool) -> None:
         f"  public key:  {credentials.public_key}",
         f"  private key: {credentials.private_key}",
         f"  client id:   {credentials.client_id}",
-        f"  admin:       {server.site_url}{ADMIN_PREFIX}state (same Basic credentials)",
+        f"  admin:       {server.site_url}{ADMIN_PREFIX}state (full-rights Basic credentials)",
+        f"  members:     {', '.join(MEMBERS)} (--member picks whose keys are shown)",
         "Press Ctrl-C to stop.",
     ]
     if print_config:
-        click.echo(psa_config_toml(server), nl=False)
+        click.echo(psa_config_toml(server, credentials), nl=False)
     echo_err("\n".join(banner)) if print_config else click.echo("\n".join(banner))
     sys.stdout.flush()
     sys.stderr.flush()

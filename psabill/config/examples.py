@@ -78,6 +78,7 @@ _PRODUCTS = (
             "source": "sophos",
             "name": "Sophos Intercept X Advanced",
             "psa_product": "SOPHOS-IXA",
+            "description": "Sophos Intercept X Advanced - endpoint protection per device",
             "sync": True,
             "unit_price": "4.50",
             "unit_cost": "2.75",

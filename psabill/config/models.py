@@ -150,9 +150,20 @@ class Product(BaseModel):
     psa_product: str | None = Field(
         None, description="PSA catalog identifier to bill as; unmapped when unset."
     )
+    description: str | None = Field(
+        None,
+        min_length=1,
+        description="Invoice line of new additions (what the customer sees); the catalog "
+        "item's description when unset, never the SKU.",
+        examples=["Sophos Intercept X Advanced - endpoint protection per device"],
+    )
     sync: bool = Field(True, description="Whether this product is synced at all.")
-    unit_price: Decimal | None = Field(None, ge=0, description="Unit price on new additions.")
-    unit_cost: Decimal | None = Field(None, ge=0, description="Unit cost on new additions.")
+    unit_price: Decimal | None = Field(
+        None, ge=0, description="Unit price on new additions; the catalog item's when unset."
+    )
+    unit_cost: Decimal | None = Field(
+        None, ge=0, description="Unit cost on new additions; the catalog item's when unset."
+    )
     decimal_quantities: bool = Field(
         False, description="Allow fractional quantities (e.g. GB); whole numbers otherwise."
     )

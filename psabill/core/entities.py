@@ -33,11 +33,46 @@ class Agreement:
     company_identifier: str
     cancelled: bool
     status: AgreementStatus = "Active"
+    """As the PSA derived it when read, for *its* today; :meth:`status_on` is for a billing date."""
+    start_date: date | None = None
+    end_date: date | None = None
+    """The last day the agreement runs; ``None``: no end."""
 
     @property
     def billable(self) -> bool:
-        """Cancelled agreements are never touched; expired ones still bill (as Sophos does)."""
+        """Not cancelled: it may bill on *some* day. Whether it bills on a given billing date
+        is :meth:`status_on`; cancelled agreements are never touched at all."""
         return not self.cancelled and self.status != "Cancelled"
+
+    def status_on(self, day: date | None) -> AgreementStatus:
+        """The agreement's status on billing date ``day``: only ``Active`` bills.
+
+        Cancelled wins; then not started yet (``startDate`` after ``day``) is ``Inactive`` and
+        ended (``endDate`` before ``day``) is ``Expired``, ConnectWise's words. A date the PSA
+        did not send cannot clear what its ``agreementStatus`` says, so an agreement reported
+        ``Expired`` without an end date stays expired. ``day=None``: the status as read.
+        """
+        if not self.billable:
+            return "Cancelled"
+        if day is None:
+            return self.status
+        if self.start_date is not None and self.start_date > day:
+            return "Inactive"
+        if self.end_date is not None and self.end_date < day:
+            return "Expired"
+        dates = {"Inactive": self.start_date, "Expired": self.end_date}
+        if self.status in dates and dates[self.status] is None:
+            return self.status
+        return "Active"
+
+    def state_on(self, day: date | None) -> str:
+        """Why it does not bill on ``day``, for people: "Expired (ended 2024-06-30)"."""
+        status = self.status_on(day)
+        if status == "Expired" and self.end_date is not None:
+            return f"{status} (ended {self.end_date})"
+        if status == "Inactive" and self.start_date is not None:
+            return f"{status} (starts {self.start_date})"
+        return status
 
 
 @dataclass(frozen=True)

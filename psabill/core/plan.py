@@ -1,25 +1,22 @@
-"""A plan and its lines, and the decision table that turns one product of one customer into a line.
+"""A plan and its lines: the whole action list psabill computes before any write. Pure.
 
-Pure. :func:`product_line` is a decision table; each branch leaves a one-line
-*why* on its line, the way vdirsyncer's ``_get_actions`` does
-(:func:`psabill.core.plan_build.build_plan` runs it for every customer in scope). Quantities are
-absolute: a line says "set to N", never "add N", so applying a plan twice
-changes nothing the second time.
+The decision table that makes one line is :mod:`psabill.core.decide`; the walk over every
+customer in scope is :mod:`psabill.core.plan_build`. Quantities are absolute: a line says
+"set to N", never "add N", so applying a plan twice changes nothing the second time.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from psabill.config.models import Config, Customer, Product
-from psabill.core.contracts import choose_agreement, contract_for
+from psabill.config.models import Config
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company
-from psabill.core.mapping import Desired, Resolution
+from psabill.core.mapping import Resolution
 
 Action = Literal[
     "create", "update", "zero", "cancel", "unchanged", "keep",
@@ -57,6 +54,8 @@ class PlanLine:
     desired: Decimal | None = None
     unit_price: Decimal | None = None
     unit_cost: Decimal | None = None
+    description: str | None = None
+    """The invoice line of a new addition: the mapping's description, else the catalog item's."""
 
     @property
     def writes(self) -> bool:
@@ -138,118 +137,3 @@ def fingerprint_of(additions: tuple[Addition, ...]) -> tuple[str, ...]:
             for a in additions
         )
     )
-
-
-def product_line(
-    ctx: PlanContext,
-    customer: Customer,
-    company: Company,
-    product: Product,
-    line: PlanLine,
-    desired: Desired | None,
-    repairs: dict[str, CatalogRepair],
-) -> PlanLine | None:
-    item, identifier, problem = _catalog_item(ctx, product, repairs)
-    if problem is not None:
-        return replace(line, action="paused", why=problem) if desired else None
-    choice = choose_agreement(
-        contract_for(ctx.config, customer, product.sku),
-        ctx.snapshot.agreements.get(company.id, ()),
-    )
-    if choice.agreement is None:
-        return replace(line, why=choice.problem or "no agreement") if desired else None
-    agreement = choice.agreement
-    line = replace(
-        line,
-        company=company.identifier,
-        agreement_id=agreement.id,
-        agreement_name=agreement.name,
-        psa_product=identifier,
-        product_id=item.id if item else None,
-        unit_price=product.unit_price,
-        unit_cost=product.unit_cost,
-    )
-    additions = ctx.snapshot.additions.get(agreement.id, ())
-    return _diff(ctx, line, product, additions, desired.quantity if desired else None)
-
-
-def _catalog_item(
-    ctx: PlanContext, product: Product, repairs: dict[str, CatalogRepair]
-) -> tuple[CatalogItem | None, str, str | None]:
-    """The catalog item to bill as, repairing a broken mapping when configured to."""
-    identifier = product.psa_product or ""
-    item = ctx.snapshot.catalog.get(identifier.casefold())
-    if item is not None and not item.inactive:
-        return item, identifier, None
-    state = "is inactive" if item else "is not in the PSA catalog"
-    if product.on_psa_product_missing == "pause":
-        return None, identifier, f"PSA product {identifier!r} {state} (paused)"
-    fallback = default_identifier(product.sku)
-    existing = ctx.snapshot.catalog.get(fallback.casefold())
-    repairs[product.sku] = CatalogRepair(
-        sku=product.sku,
-        missing=identifier,
-        identifier=fallback,
-        description=(product.name or product.sku)[:60],
-        exists=existing is not None,
-        price=product.unit_price,
-        cost=product.unit_cost,
-    )
-    return existing, fallback, None
-
-
-def _diff(
-    ctx: PlanContext,
-    line: PlanLine,
-    product: Product,
-    additions: tuple[Addition, ...],
-    desired: Decimal | None,
-) -> PlanLine | None:
-    live = [a for a in additions if not a.is_cancelled(ctx.today)]
-    known = ctx.known_additions.get((line.customer, product.sku))
-    drifted = [a for a in live if a.id == known and _ident(a) != _ident_of(line.psa_product)]
-    if drifted:
-        why = (
-            f"addition #{drifted[0].id} synced earlier for this SKU now bills "
-            f"{drifted[0].product_identifier!r}: the PSA product was renamed; map the SKU to it"
-        )
-        return replace(line, addition_id=drifted[0].id, why=why)
-    mine = [a for a in live if _ident(a) == _ident_of(line.psa_product)]
-    if len(mine) > 1:
-        ids = ", ".join(f"#{a.id}" for a in mine)
-        return replace(line, action="ambiguous", why=f"several active additions ({ids})")
-    current = mine[0] if mine else None
-    if desired is None:
-        return _usage_gone(ctx, line, product, current)
-    if current is None:
-        if desired == 0:
-            return replace(line, action="unchanged", desired=desired, why="usage is 0, no addition")
-        return replace(line, action="create", desired=desired, why="no active addition yet")
-    line = replace(line, addition_id=current.id, current=current.quantity, desired=desired)
-    if current.quantity == desired:
-        return replace(line, action="unchanged", why="quantity already matches")
-    return replace(line, action="update", why="usage changed")
-
-
-def _usage_gone(
-    ctx: PlanContext, line: PlanLine, product: Product, current: Addition | None
-) -> PlanLine | None:
-    if current is None:
-        return None  # nothing reported, nothing billed: nothing to say
-    line = replace(line, addition_id=current.id, current=current.quantity)
-    policy = product.on_usage_gone
-    if policy == "keep":
-        return replace(line, action="keep", why="no usage reported (on_usage_gone = keep)")
-    if policy == "zero":
-        if current.quantity == 0:
-            return replace(line, action="unchanged", desired=Decimal(0), why="already 0")
-        return replace(line, action="zero", desired=Decimal(0), why="no usage reported")
-    return replace(line, action="cancel", desired=Decimal(0), why=f"no usage; cancel {ctx.today}")
-
-
-def _ident(addition: Addition) -> str:
-    return addition.product_identifier.casefold()
-
-
-def _ident_of(identifier: str | None) -> str:
-    return (identifier or "").casefold()

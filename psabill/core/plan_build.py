@@ -1,7 +1,7 @@
 """Diff desired quantities against the PSA into a plan: the whole action list before any write.
 
 Pure. :func:`build_plan` walks every customer in scope and every product that
-may bill it, asks :func:`psabill.core.plan.product_line` for its line, and
+may bill it, asks :func:`psabill.core.decide.product_line` for its line, and
 refuses any two lines that would bill one addition.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from psabill.config.models import Customer, Product
+from psabill.core.decide import product_line
 from psabill.core.mapping import customer_key, products_for
 from psabill.core.plan import (
     CatalogRepair,
@@ -17,7 +18,6 @@ from psabill.core.plan import (
     PlanContext,
     PlanLine,
     fingerprint_of,
-    product_line,
 )
 
 

@@ -75,7 +75,8 @@ class PsaClient(Protocol):
         ...
 
     async def agreements(self, company_ids: Sequence[int]) -> list[Agreement]:
-        """Every agreement of these companies, cancelled ones included (see ``billable``)."""
+        """Every agreement of these companies, cancelled, expired and not-yet-started ones
+        included, with their start and end dates (see ``Agreement.status_on``)."""
         ...
 
     async def agreement_types(self) -> list[str]:

@@ -6,21 +6,39 @@
 ``GET /login/companyinfo/{company}``. Paths match case-insensitively and tolerate a trailing
 slash, as the real IIS/ASP.NET server does.
 
-Authentication (the ``Authorization`` and ``clientId`` headers) is :mod:`psabill.sandbox.auth`'s.
+Authentication (the ``Authorization`` and ``clientId`` headers) is :mod:`psabill.sandbox.auth`'s,
+the API members and their security roles :mod:`psabill.sandbox.security`'s, the ``Accept``
+version :mod:`psabill.sandbox.versions`'s. A request is judged in that order: credentials, route,
+version, method, security role, then body and record.
+
+Before any of that, a query string over :data:`MAX_QUERY_STRING` bytes is refused as IIS request
+filtering refuses it in front of ConnectWise: 404.15 with IIS's HTML error page, not JSON.
+
+The request and response values, and the answers every route shares, are
+:mod:`psabill.sandbox.api_messages`'s.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from psabill.sandbox import entities
+from psabill.sandbox import entities, security, versions
 from psabill.sandbox.api_errors import ApiError, not_found
+from psabill.sandbox.api_messages import (
+    ApiRequest,
+    ApiResponse,
+    json_body,
+    json_response,
+    method_not_allowed,
+    query_string_too_long,
+    versioned,
+)
 from psabill.sandbox.auth import SandboxCredentials, authenticate
+from psabill.sandbox.body_keys import refuse_unknown_keys
 from psabill.sandbox.model import (
     ADDITION,
     AGREEMENT,
@@ -40,47 +58,32 @@ from psabill.sandbox.query import (
     project,
     select,
 )
-from psabill.sandbox.schema import Resource
+from psabill.sandbox.schema import Resource, Table
+from psabill.sandbox.security import ApiMember
 from psabill.sandbox.store import Store
 
-API_VERSION = "2025.8"
+__all__ = ["API_ROOT", "API_VERSION", "CODEBASE", "MAX_QUERY_STRING", "ConnectWiseApi", "Handler"]
+__all__ += ["ApiRequest", "ApiResponse", "json_response"]  # re-exported from api_messages
+
+API_VERSION = versions.SERVED_VERSION
 CODEBASE = "v4_6_release/"
 API_ROOT = "/" + CODEBASE + "apis/3.0"
-JSON_TYPE = "application/json; charset=utf-8"
-
-
-@dataclass(frozen=True)
-class ApiRequest:
-    method: str
-    path: str
-    """The request path as received (still percent-encoded), without the query string."""
-    query: tuple[tuple[str, str], ...]
-    headers: Mapping[str, str]
-    """Header names in lower case."""
-    body: bytes = b""
-    site_url: str = "http://127.0.0.1"
-
-    @property
-    def params(self) -> dict[str, str]:
-        """Query parameters by lower-cased name (the last occurrence wins)."""
-        return {key.lower(): value for key, value in self.query}
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    body: bytes = b""
-    headers: list[tuple[str, str]] = field(default_factory=list)
-
-
-def json_response(
-    status: int, payload: Any, headers: list[tuple[str, str]] | None = None
-) -> ApiResponse:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return ApiResponse(status, body, [("Content-Type", JSON_TYPE), *(headers or [])])
+MAX_QUERY_STRING = 2048
+"""IIS's default ``requestLimits/@maxQueryString`` in bytes; ConnectWise advises URLs under 2000
+characters (reference §3.1)."""
 
 
 Handler = Callable[[ApiRequest, tuple[int, ...]], ApiResponse]
+
+
+@dataclass(frozen=True)
+class _Route:
+    pattern: re.Pattern[str]
+    handlers: dict[str, Handler]
+    table: Table | None
+    """Whose security module guards the route; ``None`` for open ones (setup tables)."""
+
+
 _READ_ONLY: tuple[tuple[str, Resource], ...] = (
     ("company/companies", COMPANY),
     ("finance/agreements/types", AGREEMENT_TYPE),
@@ -92,12 +95,22 @@ _READ_ONLY: tuple[tuple[str, Resource], ...] = (
 
 
 class ConnectWiseApi:
-    """Routes, authenticates and answers one request against a :class:`Store`."""
+    """Routes, authenticates and answers one request against a :class:`Store`.
 
-    def __init__(self, store: Store, credentials: SandboxCredentials) -> None:
+    ``members`` are the API members accepted (default: ``credentials`` with full rights plus
+    the seeded members with partial roles, :func:`~psabill.sandbox.security.seed_members`).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        credentials: SandboxCredentials,
+        members: Sequence[ApiMember] | None = None,
+    ) -> None:
         self.store = store
         self.credentials = credentials
-        self._routes: list[tuple[re.Pattern[str], dict[str, Handler]]] = []
+        self.members = tuple(members or security.seed_members(credentials))
+        self._routes: list[_Route] = []
         for path, resource in _READ_ONLY:
             self._collection(path, resource, item_methods=("GET",))
         self._collection("procurement/catalog", CATALOG_ITEM, item_methods=("GET", "PATCH"))
@@ -106,12 +119,13 @@ class ConnectWiseApi:
             ADDITION,
             item_methods=("GET", "PUT", "PATCH", "DELETE"),
         )
-        self._route("system/info", {"GET": self._system_info})
+        self._route("system/info", {"GET": self._system_info}, None)
 
     # -- routing ----------------------------------------------------------------------------
 
-    def _route(self, pattern: str, handlers: dict[str, Handler]) -> None:
-        self._routes.append((re.compile(pattern + "/?", re.IGNORECASE), handlers))
+    def _route(self, pattern: str, handlers: dict[str, Handler], table: Table | None) -> None:
+        compiled = re.compile(pattern + "/?", re.IGNORECASE)
+        self._routes.append(_Route(compiled, handlers, table))
 
     def _collection(self, base: str, resource: Resource, *, item_methods: tuple[str, ...]) -> None:
         listing: dict[str, Handler] = {"GET": lambda r, ids: self._list(resource, r, ids)}
@@ -122,15 +136,19 @@ class ConnectWiseApi:
         for method in item_methods:
             if method != "GET":
                 item[method] = self._writer(resource, method)
-        self._route(base + "/count", {"GET": lambda r, ids: self._count(resource, r, ids)})
-        self._route(base + "/(\\d+)", item)
-        self._route(base, listing)
+        table = resource.table if resource.table in security.MODULE_OF_TABLE else None
+        count: dict[str, Handler] = {"GET": lambda r, ids: self._count(resource, r, ids)}
+        self._route(base + "/count", count, table)
+        self._route(base + "/(\\d+)", item, table)
+        self._route(base, listing, table)
 
     def _writer(self, resource: Resource, method: str) -> Handler:
         return lambda request, ids: self._write(resource, method, request, ids)
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         """Answer ``request``; every refusal is an :class:`ApiError` turned into its real body."""
+        if request.query_length > MAX_QUERY_STRING:
+            return query_string_too_long()
         try:
             return self._dispatch(request)
         except ApiError as error:
@@ -141,23 +159,38 @@ class ConnectWiseApi:
         info = re.fullmatch(r"/login/companyinfo/([^/]+)/?", path, re.IGNORECASE)
         if info is not None:
             if request.method != "GET":
-                return _method_not_allowed(request.method, ["GET"])
+                return method_not_allowed(request.method, ["GET"])
             return self._company_info(unquote(info.group(1)))
         root, _, relative = path.partition("/apis/3.0/")
         if root.lower() != API_ROOT.removesuffix("/apis/3.0").lower():
             raise ApiError(404, "NotFound", f"No resource matches {path}.")
-        authenticate(request.headers, self.credentials)
-        for pattern, handlers in self._routes:
-            match = pattern.fullmatch(relative)
+        member = self._member(request)
+        for route in self._routes:
+            match = route.pattern.fullmatch(relative)
             if match is None:
                 continue
-            handler = handlers.get(request.method)
-            if handler is None:
-                return _method_not_allowed(request.method, sorted(handlers))
+            versions.negotiate(request.headers.get("accept", ""), request.site_url + path)
             ids = tuple(int(group) for group in match.groups())
+            return versioned(self._answer(route, member, request, ids))
+        raise ApiError(404, "NotFound", f"No resource matches {path}.")
+
+    def _member(self, request: ApiRequest) -> ApiMember:
+        accepted = authenticate(request.headers, [m.credentials for m in self.members])
+        return next(m for m in self.members if m.credentials is accepted)
+
+    def _answer(
+        self, route: _Route, member: ApiMember, request: ApiRequest, ids: tuple[int, ...]
+    ) -> ApiResponse:
+        """The answer once the version is agreed: refusals from here on are in that version."""
+        try:
+            handler = route.handlers.get(request.method)
+            if handler is None:
+                return method_not_allowed(request.method, sorted(route.handlers))
+            security.require(member, route.table, request.method)
             with self.store.lock:
                 return handler(request, ids)
-        raise ApiError(404, "NotFound", f"No resource matches {path}.")
+        except ApiError as error:
+            return json_response(error.status, error.body())
 
     # -- discovery ---------------------------------------------------------
 
@@ -236,7 +269,9 @@ class ConnectWiseApi:
     def _write(
         self, resource: Resource, method: str, request: ApiRequest, ids: tuple[int, ...]
     ) -> ApiResponse:
-        body = None if method == "DELETE" else _json_body(request)
+        body = None if method == "DELETE" else json_body(request)
+        if method in ("POST", "PUT"):
+            refuse_unknown_keys(resource, body)
         new_id = _WRITES[resource.table][method](self.store, ids, body)
         if method == "DELETE":
             return ApiResponse(204)
@@ -259,25 +294,3 @@ _WRITES: dict[str, dict[str, Write]] = {
         "DELETE": lambda store, ids, body: entities.delete_addition(store, ids[0], ids[1]),
     },
 }
-
-
-def _method_not_allowed(method: str, allowed: list[str]) -> ApiResponse:
-    message = f"The requested resource does not support http method '{method}'."
-    response = json_response(405, ApiError(405, "MethodNotAllowed", message).body())
-    response.headers.append(("Allow", ", ".join(allowed)))
-    return response
-
-
-def _json_body(request: ApiRequest) -> Any:
-    content_type = request.headers.get("content-type", "")
-    if "json" not in content_type.lower():
-        message = (
-            f"Content-Type {content_type or '(none)'} is not supported; send application/json."
-        )
-        raise ApiError(415, "UnsupportedMediaType", message)
-    try:
-        return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ApiError(
-            400, "InvalidObject", f"The request body is not valid JSON: {error}."
-        ) from None

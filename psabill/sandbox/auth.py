@@ -3,7 +3,8 @@
 Owns authentication for the ConnectWise surface (reference §1.3–1.4):
 ``Authorization: Basic base64(company+publicKey:privateKey)`` (company compared
 case-insensitively, keys exactly) and a ``clientId`` header whose name is case-insensitive and
-whose value must equal the configured client id. Anything wrong answers **401**
+whose value must equal the configured client id. The sandbox accepts several API members (see
+:mod:`psabill.sandbox.security`); the key pair picks the member. Anything wrong answers **401**
 ``{"code": "Unauthorized", "message": ..., "errors": null}``. A missing ``clientId`` is also a
 401: the reference only says the header is required, and the public reports of enforcement
 (ConnectWise's 2019 roll-out, Automate's identical rule) describe 401 Unauthorized.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from psabill.sandbox.api_errors import ApiError
@@ -45,8 +46,10 @@ DEMO_CREDENTIALS = SandboxCredentials(
 )
 
 
-def authenticate(headers: Mapping[str, str], expected: SandboxCredentials) -> None:
-    """Return if ``headers`` (names in lower case) carry ``expected``; else raise a 401."""
+def authenticate(
+    headers: Mapping[str, str], accepted: Sequence[SandboxCredentials]
+) -> SandboxCredentials:
+    """The entry of ``accepted`` whose keys ``headers`` (names in lower case) carry; else 401."""
     scheme, _, encoded = headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
         raise _unauthorized("Authorization header with Basic credentials is required.")
@@ -56,11 +59,17 @@ def authenticate(headers: Mapping[str, str], expected: SandboxCredentials) -> No
         raise _unauthorized("Malformed Basic credentials.") from None
     username, _, private_key = decoded.partition(":")
     company, _, public_key = username.partition("+")
-    if (
-        company.casefold() != expected.company.casefold()
-        or public_key != expected.public_key
-        or private_key != expected.private_key
-    ):
+    expected = next(
+        (
+            c
+            for c in accepted
+            if company.casefold() == c.company.casefold()
+            and public_key == c.public_key
+            and private_key == c.private_key
+        ),
+        None,
+    )
+    if expected is None:
         raise _unauthorized("Invalid credentials: check the company, public key and private key.")
     client_id = headers.get("clientid", "").strip()
     if not client_id:
@@ -69,6 +78,7 @@ def authenticate(headers: Mapping[str, str], expected: SandboxCredentials) -> No
         )
     if client_id.casefold() != expected.client_id.casefold():
         raise _unauthorized(f"The clientId {client_id!r} is not registered.")
+    return expected
 
 
 def _unauthorized(message: str) -> ApiError:

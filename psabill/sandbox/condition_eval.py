@@ -8,7 +8,8 @@ sits behind the real API:
   ``= null`` / ``!= null`` test for it;
 * ``like`` wildcards are ``%`` and ``*`` (any run) and ``_`` (one character); without a wildcard
   it is a case-insensitive equality;
-* a field path such as ``company/id`` follows nested objects, keys matched case-insensitively.
+* a field path such as ``company/id`` follows nested objects. :mod:`.query` has already refused
+  a path that is unknown or spelt in another case, so the lookup here can be lenient.
 """
 
 from __future__ import annotations

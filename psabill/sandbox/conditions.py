@@ -15,8 +15,10 @@ SQL Server semantics (collation, nulls, ``like`` wildcards). Literal forms: ``[.
 date (``[2024-01-31]``) or a UTC timestamp (``[2024-01-31T00:00:00Z]``); naive values are read
 as UTC.
 
-Inside a quoted string, a backslash escapes the quote character or another backslash. The real
-escaping rules are undocumented; this is the sandbox's choice.
+Strings are in double or single quotes (both appear in ConnectWise's developer guide). It
+documents no escape inside them, so the sandbox has none: a backslash is an ordinary character,
+the string ends at the next quote of its kind, and a quote left open is a syntax error. A client
+that relies on ``\\"`` (or on ``""``) gets a 400 here instead of a quiet mismatch there.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ _TOKEN = re.compile(
   | (?P<rparen>\))
   | (?P<comma>,)
   | (?P<date>\[[^\]]*\])
-  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<string>"[^"]*"|'[^']*')
   | (?P<number>-?\d+(?:\.\d+)?(?![\w/]))
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*)
     """,
@@ -82,7 +84,10 @@ def _tokenize(text: str) -> list[_Token]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            raise ConditionError(f"unexpected character {text[position]!r} at position {position}")
+            char = text[position]
+            if char in "\"'":
+                raise ConditionError(f"the string opened at position {position} is never closed")
+            raise ConditionError(f"unexpected character {char!r} at position {position}")
         kind = match.lastgroup or ""
         if kind != "ws":
             tokens.append(_Token(kind, match.group(), position))
@@ -179,7 +184,7 @@ class _Parser:
     def _literal(self) -> Value:
         token = self._next("a value")
         if token.kind == "string":
-            return re.sub(r"\\(.)", r"\1", token.text[1:-1])
+            return token.text[1:-1]
         if token.kind == "number":
             return Decimal(token.text)
         if token.kind == "date":

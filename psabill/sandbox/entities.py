@@ -3,11 +3,15 @@
 Decisions where the reference is silent or open (§9), kept here in one place:
 
 * **Addition defaults.** "Anything that does not require a value will be set to Null" (doc S4),
-  so ``quantity``, ``effectiveDate`` and ``invoiceDescription`` stay null when left out. The one
-  exception is the *inferred* catalog defaulting: ``unitPrice``, ``unitCost`` and
-  ``description`` come from the catalog item when not given.
-* **Additions on a cancelled agreement** are accepted (whether the real API refuses them is
-  unverified); ``agreementStatus`` of such an addition reads ``Cancelled``.
+  so ``quantity``, ``effectiveDate``, ``description`` and ``invoiceDescription`` stay null when
+  left out. Whether ConnectWise copies ``unitPrice``/``unitCost`` from the catalog item is
+  unverified (reference §9), so the sandbox does not: prices left out are stored as the field's
+  default, 0, and the line bills nothing. A client that wants a price sends it.
+* **Agreement status** is derived, never stored: ``agreementStatus`` reads ``Cancelled``,
+  ``Inactive`` (not started), ``Expired`` (ended) or ``Active`` from ``cancelledFlag``,
+  ``startDate`` and ``endDate`` on the store clock's day (:mod:`psabill.sandbox.views`).
+* **Additions on a cancelled, expired or not-yet-started agreement** are accepted (whether the
+  real API refuses them is unverified); such an addition's ``agreementStatus`` is its agreement's.
 * **Duplicate catalog identifier on POST**: by default renamed ``<identifier>Copy0`` (then
   ``Copy1`` ...), as integrators report (reference §2.4); with the store's
   ``duplicate_catalog_identifier="reject"`` it is 400 ``InvalidObject`` / ``ObjectExists``.
@@ -32,6 +36,7 @@ from psabill.sandbox.model import (
     RESOURCES,
 )
 from psabill.sandbox.schema import Ref, Resource, Table, format_timestamp
+from psabill.sandbox.views import ENTERED, entered
 from psabill.sandbox.writes import build, patch
 
 if TYPE_CHECKING:
@@ -107,7 +112,6 @@ def add_agreement(
         "cancelledFlag": cancelled,
         "dateCancelled": timestamp(cancelled_date),
         "reasonCancelled": "Customer cancelled" if cancelled else None,
-        "agreementStatus": "Cancelled" if cancelled else "Active",
         "billingCycle": dict(MONTHLY),
         "billAmount": number(bill_amount),
     }
@@ -212,6 +216,7 @@ def patch_catalog_item(store: Store, item_id: int, operations: Any) -> None:
         record = patch(CATALOG_ITEM, current, operations, store.resolve)
         if _identifier_taken(store, record["identifier"], besides=item_id):
             raise _exists(record["identifier"])
+        record[ENTERED] = entered(current)
         store.replace("catalog", item_id, record)
 
 
@@ -247,7 +252,7 @@ def require_addition(store: Store, agreement_id: int, addition_id: int) -> dict[
 def create_addition(store: Store, agreement_id: int, body: Any) -> int:
     with store.lock:
         require_agreement(store, agreement_id)
-        record = _addition_defaults(store, build(ADDITION, body, store.resolve))
+        record = _addition_defaults(build(ADDITION, body, store.resolve))
         record["agreementId"] = agreement_id
         return store.insert("additions", record)
 
@@ -255,16 +260,19 @@ def create_addition(store: Store, agreement_id: int, body: Any) -> int:
 def replace_addition(store: Store, agreement_id: int, addition_id: int, body: Any) -> None:
     """PUT: a brand-new record under the same id; whatever the body leaves out is reset."""
     with store.lock:
-        require_addition(store, agreement_id, addition_id)
-        record = _addition_defaults(store, build(ADDITION, body, store.resolve))
+        current = require_addition(store, agreement_id, addition_id)
+        record = _addition_defaults(build(ADDITION, body, store.resolve))
         record["agreementId"] = agreement_id
+        record[ENTERED] = entered(current)
         store.replace("additions", addition_id, record)
 
 
 def patch_addition(store: Store, agreement_id: int, addition_id: int, operations: Any) -> None:
     with store.lock:
         current = require_addition(store, agreement_id, addition_id)
-        store.replace("additions", addition_id, patch(ADDITION, current, operations, store.resolve))
+        record = _addition_defaults(patch(ADDITION, current, operations, store.resolve))
+        record[ENTERED] = entered(current)
+        store.replace("additions", addition_id, record)
 
 
 def delete_addition(store: Store, agreement_id: int, addition_id: int) -> None:
@@ -273,13 +281,13 @@ def delete_addition(store: Store, agreement_id: int, addition_id: int) -> None:
         store.delete("additions", addition_id)
 
 
-def _addition_defaults(store: Store, record: dict[str, Any]) -> dict[str, Any]:
-    item = store.raw("catalog", record["product"]["id"]) or {}
-    for field, source in (
-        ("unitPrice", "price"),
-        ("unitCost", "cost"),
-        ("description", "description"),
-    ):
+ADDITION_PRICE_DEFAULT = 0.0
+"""What an addition's ``unitPrice``/``unitCost`` hold when a write leaves them out: never the
+catalog's (see the module docstring)."""
+
+
+def _addition_defaults(record: dict[str, Any]) -> dict[str, Any]:
+    for field in ("unitPrice", "unitCost"):
         if record.get(field) is None:
-            record[field] = item.get(source)
+            record[field] = ADDITION_PRICE_DEFAULT
     return record

@@ -1,14 +1,27 @@
 """The entities the sandbox serves, field by field (reference §6, OpenAPI 2025.8).
 
-Each entity carries only the fields psabill and its tests need; a field that is not listed here
-does not exist in the sandbox (and is refused in ``conditions``/``orderBy``). Maximum lengths and
-required flags are the spec's.
+Companies, agreements, additions, catalog items and invoices carry **every** field of their
+spec schema (``Company``, ``Agreement``, ``Addition``, ``CatalogItem``, ``Invoice``), ``null``
+where unset, plus ``_info``. The fields listed first are the ones the sandbox gives meaning to;
+the ``*_SPEC`` groups of :mod:`.model_spec` after them are stored and shown but drive nothing.
+A field that is not listed does not exist in the sandbox (and is refused in
+``conditions``/``orderBy`` and in write bodies). Maximum lengths and required flags are the
+spec's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from psabill.sandbox.model_spec import (
+    ADDITION_SPEC,
+    AGREEMENT_SPEC,
+    BILLABLE,
+    CATALOG_SPEC,
+    COMPANY_REF,
+    COMPANY_SPEC,
+    INVOICE_SPEC,
+)
 from psabill.sandbox.schema import Field, Kind, Ref, Resource, Table
 
 
@@ -17,10 +30,10 @@ def _f(name: str, kind: Kind, **options: Any) -> Field:
 
 
 _ID = _f("id", "int", writable=False)
-_BILLABLE = ("Billable", "DoNotBill", "NoCharge", "NoDefault")
-_COMPANY_REF = Ref("companies", ("id", "identifier", "name"), ("id", "identifier"))
 _AGREEMENT_STATUS = ("Active", "Cancelled", "Expired", "Inactive")
-_PRODUCT_REF = Ref("catalog", ("id", "identifier"), ("id", "identifier"))  # IvItemReference
+_PRODUCT_REF = Ref(  # IvItemReference
+    "catalog", ("id", "identifier", "serializedFlag"), ("id", "identifier")
+)
 
 COMPANY = Resource(
     "company",
@@ -41,6 +54,7 @@ COMPANY = Resource(
         _f("website", "str", max_length=255),
         _f("deletedFlag", "bool", default=False),
         _f("dateDeleted", "date"),
+        *COMPANY_SPEC,
     ),
 )
 
@@ -64,9 +78,9 @@ AGREEMENT_TYPE = Resource(
             choices=("ContractYear", "CalendarYear"),
             default="ContractYear",
         ),
-        _f("billTime", "enum", choices=_BILLABLE, default="Billable"),
-        _f("billExpenses", "enum", choices=_BILLABLE, default="Billable"),
-        _f("billProducts", "enum", choices=_BILLABLE, default="Billable"),
+        _f("billTime", "enum", choices=BILLABLE, default="Billable"),
+        _f("billExpenses", "enum", choices=BILLABLE, default="Billable"),
+        _f("billProducts", "enum", choices=BILLABLE, default="Billable"),
     ),
 )
 
@@ -80,7 +94,7 @@ AGREEMENT = Resource(
         _ID,
         _f("name", "str", required=True, max_length=100),
         _f("type", "ref", required=True, ref=Ref("agreementTypes", ("id", "name"), ("id", "name"))),
-        _f("company", "ref", required=True, ref=_COMPANY_REF),
+        _f("company", "ref", required=True, ref=COMPANY_REF),
         _f("contact", "json"),
         _f("parentAgreement", "json"),
         _f("customerPO", "str", max_length=50),
@@ -101,6 +115,7 @@ AGREEMENT = Resource(
             choices=("Current", "Future", "Both", "Undefined"),
             default="Current",
         ),
+        *AGREEMENT_SPEC,
     ),
 )
 
@@ -175,7 +190,8 @@ CATALOG_ITEM = Resource(
         _f("recurringFlag", "bool", default=False),
         _f("recurringRevenue", "float", default=0.0),
         _f("recurringCost", "float", default=0.0),
-        _f("billableOption", "enum", choices=_BILLABLE, default="Billable"),
+        _f("billableOption", "enum", choices=BILLABLE, default="Billable"),
+        *CATALOG_SPEC,
     ),
 )
 
@@ -210,6 +226,7 @@ ADDITION = Resource(
         _f("sequenceNumber", "float"),
         _f("prorateCurrentPeriodFlag", "bool", default=False),
         _f("agreementStatus", "enum", choices=_AGREEMENT_STATUS, writable=False, derived=True),
+        *ADDITION_SPEC,
     ),
 )
 
@@ -236,13 +253,14 @@ INVOICE = Resource(
             ),
         ),
         _f("status", "json"),
-        _f("company", "ref", required=True, ref=_COMPANY_REF),
+        _f("company", "ref", required=True, ref=COMPANY_REF),
         _f("agreement", "ref", ref=Ref("agreements", ("id", "name"), ("id", "name"))),
         _f("date", "date"),
         _f("dueDate", "date"),
         _f("subtotal", "float", default=0.0),
         _f("total", "float", default=0.0),
         _f("balance", "float", default=0.0),
+        *INVOICE_SPEC,
     ),
 )
 

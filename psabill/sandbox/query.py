@@ -3,8 +3,12 @@
 Behaviour (reference §3):
 
 * Parameter names are matched case-insensitively (the real server is ASP.NET).
-* ``conditions`` / ``orderBy`` naming an unknown top-level field answer 400; ``lastUpdated``
-  is accepted as an alias of ``_info/lastUpdated`` as on the real API.
+* ``conditions`` / ``orderBy`` name fields exactly: a path must lead to one value the sandbox
+  serves (``identifier``, ``company/id``, ``status/name``, ``_info/lastUpdated``), spelt in its
+  case. An unknown field at any depth, a wrong case or a whole reference (``company = 1``)
+  answers 400; the reference does not say how the real API treats these, so the sandbox takes
+  the strict reading. ``lastUpdated`` is accepted as an alias of ``_info/lastUpdated`` as on the
+  real API.
 * ``orderBy=name asc, id desc`` — the direction is optional (``asc``); ties keep id order.
   Nulls sort first ascending, as in SQL Server. Strings sort case-insensitively.
 * ``page`` is 1-based; ``pageSize`` defaults to 25 and is capped at 1000; values below 1 or
@@ -189,17 +193,63 @@ def _order(text: str | None, resource: Resource) -> tuple[tuple[Path, bool], ...
     return tuple(order)
 
 
+_SCALARS = ("str", "int", "float", "bool", "date", "enum")
+_OBJECT_KEYS: dict[str, tuple[str, ...]] = {
+    "status": ("id", "name"),
+    "contact": ("id", "name"),
+    "billingCycle": ("id", "name"),
+    "category": ("id", "name"),
+    "country": ("id", "identifier", "name"),
+    "parentAgreement": ("id", "name", "type", "chargeFirmFlag"),
+}
+"""Keys of the reference objects stored whole (``json`` fields), from the spec's ``*Reference``
+schemas. Any other non-scalar field (an array, a record the sandbox does not keep) cannot be
+filtered or sorted on here."""
+_INFO_KEYS = ("lastUpdated", "updatedBy")
+_PATHS: dict[str, frozenset[Path]] = {}
+
+
+def field_paths(resource: Resource) -> frozenset[Path]:
+    """Every path to one value of ``resource`` that ``conditions`` and ``orderBy`` may name."""
+    known = _PATHS.get(resource.table)
+    if known is None:
+        paths: set[Path] = {("_info", key) for key in _INFO_KEYS}
+        for field in resource.fields:
+            if field.kind in _SCALARS:
+                paths.add((field.name,))
+            elif field.ref is not None:
+                paths.update((field.name, key) for key in ("id", *field.ref.keys))
+            elif field.kind == "json":
+                paths.update((field.name, key) for key in _OBJECT_KEYS.get(field.name, ()))
+        known = _PATHS[resource.table] = frozenset(paths)
+    return known
+
+
 def _check_field(path: Path, resource: Resource, parameter: str) -> None:
-    if not resource.knows(path[0]):
-        message = f"Unknown field '{'/'.join(path)}' for {resource.name}."
-        raise invalid_query(parameter, "InvalidField", message)
+    known = field_paths(resource)
+    if path in known:
+        return
+    name = "/".join(path)
+    names = ["/".join(p) for p in known] + ["lastUpdated"]  # the alias of _info/lastUpdated
+    spelt = sorted(n for n in names if n.casefold() == name.casefold())
+    below = sorted("/".join(p) for p in known if p[: len(path)] == path)
+    if spelt:
+        hint = f" (field names are case-sensitive: {spelt[0]})"
+    elif below:
+        hint = f"; it is an object, name one of its fields: {', '.join(below)}"
+    elif resource.field(path[0]) is not None and all(p[0] != path[0] for p in known):
+        hint = f"; the sandbox cannot filter or sort on {path[0]}"
+    else:
+        hint = ""
+    message = f"Unknown field '{name}' for {resource.name}{hint}."
+    raise invalid_query(parameter, "InvalidField", message)
 
 
 def _alias_last_updated(node: conditions.Node, resource: Resource) -> conditions.Node:
     if isinstance(node, conditions.BoolOp):
         operands = tuple(_alias_last_updated(child, resource) for child in node.operands)
         return dataclasses.replace(node, operands=operands)
-    if node.path[0].casefold() == "lastupdated" and not resource.knows("lastUpdated"):
+    if node.path[0] == "lastUpdated" and resource.field("lastUpdated") is None:
         return dataclasses.replace(node, path=("_info", "lastUpdated", *node.path[1:]))
     return node
 

@@ -2,8 +2,11 @@
 
 Kinds: ``str``, ``int``, ``float`` (a JSON double on the wire), ``bool``, ``date`` (UTC text
 ``YYYY-MM-DDTHH:MM:SSZ``), ``enum`` (case-insensitive on input, canonical on output), ``ref``
-(a reference to a row of another table, stored as ``{"id": n}`` and expanded when read) and
-``json`` (an opaque embedded object such as a company status).
+(a reference to a row of another table, stored as ``{"id": n}`` and expanded when read),
+``json`` (an opaque embedded object such as a company status) and ``unlinked`` (a field the
+spec defines for records the sandbox does not have: sites, contacts, opportunities, custom
+fields ... It always reads ``null``; a write that names one is refused as ``NotFound``,
+as the real server refuses a reference to a record that does not exist).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ TABLES: tuple[Table, ...] = (
     "additions",
     "invoices",
 )
-Kind = Literal["str", "int", "float", "bool", "date", "enum", "ref", "json"]
+Kind = Literal["str", "int", "float", "bool", "date", "enum", "ref", "json", "unlinked"]
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -178,6 +181,12 @@ def _coerce_date(field: Field, value: Any) -> str:
     )
 
 
+def _coerce_unlinked(field: Field, value: Any) -> None:
+    if value == []:  # "none of them", e.g. customFields sent back as read
+        return None
+    raise FieldProblem("NotFound", f"{field.name} was not found: the sandbox has no such records.")
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -200,4 +209,5 @@ _COERCERS: dict[Kind, Callable[[Field, Any], Any]] = {
     "bool": _coerce_bool,
     "date": _coerce_date,
     "enum": _coerce_enum,
+    "unlinked": _coerce_unlinked,
 }

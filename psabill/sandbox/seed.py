@@ -12,7 +12,15 @@ The demo MSP has the traps a seat sync meets in real life:
   a deleted (recycle-bin) company with the same name.
 * **Blue Harbor Legal LLP** — a cancelled agreement next to its active replacement, which has
   no additions yet (a sync must create them).
-* **Contoso Pharmacy** — Security Services only, no additions.
+* **Contoso Pharmacy** — Security Services, no additions. Its Managed Services agreement
+  *expired* in 2024 (ended, never cancelled): a Contoso customer billed on Managed Services gets
+  an error line naming that agreement, never a bill.
+
+Northwind's current Managed Services agreement also sits between two that must not bill: its
+previous term (expired 2023) and its next one, signed but *not started yet* (``NOT_STARTED``,
+far enough ahead to stay in the future whenever the demo runs). psabill bills neither: the one
+active agreement wins, where counting the others as billable would make the choice ambiguous.
+``agreementStatus`` reads ``Expired``/``Inactive`` for them, derived from their dates when read.
 
 Catalog identifiers are vendor-style SKUs; one item (``SOPHOS-CE-LEGACY``) is inactive.
 """
@@ -28,6 +36,8 @@ from typing import Literal
 from psabill.sandbox.store import Store
 
 START = "2024-01-01T00:00:00Z"
+NOT_STARTED = "2099-01-01T00:00:00Z"
+"""Start of the renewals the seeds hold: not started, whatever the clock says."""
 SEEDED_AT = datetime(2024, 12, 1, 9, 0, tzinfo=UTC)
 
 # identifier, description, price, cost
@@ -58,6 +68,7 @@ class _Agreement:
     name: str
     agreement_type: Literal["managed", "security"]
     start: str = START
+    end: str | None = None
     cancelled: str | None = None
     bill_amount: int = 0
     additions: tuple[tuple[str, int, str | None], ...] = ()
@@ -123,6 +134,25 @@ DEMO_AGREEMENTS = (
     ),
     _Agreement("BlueHarbor", "Blue Harbor - Managed Services", "managed"),
     _Agreement("Contoso", "Contoso - Security Services", "security"),
+    # Appended, and without additions, so every id above and the next addition's id stay
+    # what tests know them by.
+    _Agreement(
+        "Northwind",
+        "Northwind - Managed Services (2021-2023)",
+        "managed",
+        start="2021-01-01T00:00:00Z",
+        end="2023-12-31T00:00:00Z",
+    ),
+    _Agreement(
+        "Northwind", "Northwind - Managed Services (next term)", "managed", start=NOT_STARTED
+    ),
+    _Agreement(
+        "Contoso",
+        "Contoso - Managed Services (2022-2024)",
+        "managed",
+        start="2022-07-01T00:00:00Z",
+        end="2024-06-30T00:00:00Z",
+    ),
 )
 DEMO_INVOICES = (
     _Invoice("AcmeDental", "INV-10231", "455.00", "Acme Dental - Managed Services", balance=0),
@@ -186,14 +216,21 @@ def _add_agreement(store: Store, agreement: _Agreement, company_id: int, type_id
         agreement.name,
         agreement_type=type_id,
         start_date=agreement.start,
+        end_date=agreement.end,
         cancelled_date=agreement.cancelled,
         bill_amount=agreement.bill_amount,
     )
     for sku, quantity, cancelled in agreement.additions:
         store.add_addition(
-            agreement_id, sku, quantity, effective_date=START, cancelled_date=cancelled
+            agreement_id, sku, quantity, effective_date=agreement.start, cancelled_date=cancelled
         )
     return agreement_id
+
+
+EXPIRED_EVERY = 7
+"""In :func:`seed_large`, every 7th company also has its previous term: expired, same type."""
+RENEWAL_EVERY = 11
+"""... and every 11th a signed renewal of the same type that has not started yet."""
 
 
 def seed_large(store: Store, companies: int, products: int, *, seed: int = 0) -> None:
@@ -201,25 +238,20 @@ def seed_large(store: Store, companies: int, products: int, *, seed: int = 0) ->
 
     For benchmarks: ``companies × products`` additions. Quantities and prices come from
     ``random.Random(seed)``, so the data is the same on every run with the same seed.
+    Agreements that must not bill, of the same type and without additions, come after
+    (so the ids of the others do not depend on them): an expired previous term for every
+    :data:`EXPIRED_EVERY`-th company, a not-yet-started renewal for every
+    :data:`RENEWAL_EVERY`-th.
     """
     if companies < 0 or products < 0:
         raise ValueError("companies and products cannot be negative")
     rng = random.Random(seed)  # noqa: S311 - repeatable test data
     with store.stamped_at(SEEDED_AT):
         agreement_type = store.add_agreement_type("Managed Services")
-        items = []
-        for number in range(1, products + 1):
-            price = Decimal(rng.randrange(100, 5000)) / 100
-            items.append(
-                store.add_catalog_item(
-                    f"VENDOR-SKU-{number:04d}",
-                    f"Vendor product {number}",
-                    price=price,
-                    cost=price * Decimal("0.6"),
-                )
-            )
+        items = [_large_item(store, number, rng) for number in range(1, products + 1)]
+        ids: dict[int, int] = {}
         for number in range(1, companies + 1):
-            company = store.add_company(f"C{number:05d}", f"Customer {number:05d}")
+            ids[number] = company = store.add_company(f"C{number:05d}", f"Customer {number:05d}")
             agreement = store.add_agreement(
                 company,
                 f"Customer {number:05d} - Managed Services",
@@ -228,3 +260,29 @@ def seed_large(store: Store, companies: int, products: int, *, seed: int = 0) ->
             )
             for item in items:
                 store.add_addition(agreement, item, rng.randrange(1, 500), effective_date=START)
+        _other_terms(store, ids, agreement_type)
+
+
+def _large_item(store: Store, number: int, rng: random.Random) -> int:
+    price = Decimal(rng.randrange(100, 5000)) / 100
+    identifier, description = f"VENDOR-SKU-{number:04d}", f"Vendor product {number}"
+    return store.add_catalog_item(identifier, description, price=price, cost=price * Decimal("0.6"))
+
+
+def _other_terms(store: Store, ids: dict[int, int], agreement_type: int) -> None:
+    """Agreements that must not bill: expired previous terms and not-yet-started renewals."""
+    for number in range(EXPIRED_EVERY, len(ids) + 1, EXPIRED_EVERY):
+        store.add_agreement(
+            ids[number],
+            f"Customer {number:05d} - Managed Services (previous term)",
+            agreement_type=agreement_type,
+            start_date="2021-01-01T00:00:00Z",
+            end_date="2023-12-31T00:00:00Z",
+        )
+    for number in range(RENEWAL_EVERY, len(ids) + 1, RENEWAL_EVERY):
+        store.add_agreement(
+            ids[number],
+            f"Customer {number:05d} - Managed Services (renewal)",
+            agreement_type=agreement_type,
+            start_date=NOT_STARTED,
+        )

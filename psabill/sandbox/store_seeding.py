@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from psabill.sandbox import entities
+from psabill.sandbox.schema import Ref
 
 if TYPE_CHECKING:
     from psabill.sandbox.store import Store
@@ -110,18 +111,31 @@ class SeedingHelpers:
         cancelled_date: datetime | str | None = None,
         description: str | None = None,
     ) -> int:
-        """An addition on ``agreement_id`` for ``product`` (catalog id or identifier)."""
+        """An addition on ``agreement_id`` for ``product`` (catalog id or identifier).
+
+        Price, cost and description left out are taken from the catalog item, as ConnectWise's
+        screen fills them in when a person picks the product; the API itself does not (an HTTP
+        POST without them stores 0 and null, see :mod:`psabill.sandbox.entities`).
+        """
+        item = self._catalog_row(product)
         body: dict[str, Any] = {
             "product": {"id": product} if isinstance(product, int) else {"identifier": product},
             "quantity": entities.number(quantity),
-            "unitPrice": entities.number(unit_price),
-            "unitCost": entities.number(unit_cost),
+            "unitPrice": entities.number(_or(unit_price, item.get("price"))),
+            "unitCost": entities.number(_or(unit_cost, item.get("cost"))),
             "billCustomer": bill_customer,
             "effectiveDate": entities.timestamp(effective_date),
             "cancelledDate": entities.timestamp(cancelled_date),
-            "description": description,
+            "description": description if description is not None else item.get("description"),
         }
         return entities.create_addition(self._store(), agreement_id, body)
+
+    def _catalog_row(self, product: int | str) -> dict[str, Any]:
+        """The stored catalog row ``product`` names, or ``{}`` (the write then reports it)."""
+        store = self._store()
+        key = "id" if isinstance(product, int) else "identifier"
+        found = store.resolve(Ref("catalog", ("id",), ("identifier",)), key, product)
+        return (store.raw("catalog", found) if found is not None else None) or {}
 
     def add_invoice(
         self,
@@ -142,3 +156,7 @@ class SeedingHelpers:
             agreement_id=agreement_id,
             balance=balance,
         )
+
+
+def _or(given: Any, fallback: Any) -> Any:
+    return fallback if given is None else given

@@ -7,6 +7,8 @@ ConnectWise shows: references show the target's current ``id``/``identifier``/``
 
 * ``billedQuantity = quantity - lessIncluded``; ``extPrice``/``extCost`` are that times
   ``unitPrice``/``unitCost``; ``margin = extPrice - extCost``;
+* an agreement's ``agreementStatus`` comes from ``cancelledFlag``, ``startDate`` and ``endDate``
+  on the store clock's day (:func:`agreement_status`); whatever a row stores there is ignored;
 * an addition's ``agreementStatus`` is ``Cancelled`` once its ``cancelledDate`` is at or before
   the store clock, otherwise its agreement's ``agreementStatus``.
 
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -44,17 +46,19 @@ def expand(
     """The API view of the stored ``row`` of ``table``; ``now`` is read only when needed."""
     resource = RESOURCES[table]
     derived = _derived(tables, row, now) if table == "additions" else {}
+    if table == "agreements":
+        derived = {"agreementStatus": agreement_status(row, now())}
     view: dict[str, Any] = {}
     for field in resource.fields:
         value = row.get(field.name)
-        if field.derived:
+        if field.derived or field.name in derived:
             value = derived.get(field.name)
         elif field.ref is not None and isinstance(value, Mapping) and "id" in value:
             value = _reference(tables, field.ref, value["id"], api_url)
-        else:
+        elif isinstance(value, dict | list):  # scalars are immutable: no copy needed
             value = copy.deepcopy(value)
         view[field.name] = value
-    view["_info"] = dict(row.get("_info") or {})
+    view["_info"] = info_of(row)
     return view
 
 
@@ -78,8 +82,8 @@ def _derived(tables: Tables, row: Mapping[str, Any], now: Callable[[], datetime]
     if isinstance(cancelled, str) and parse_timestamp(cancelled) <= now():
         status = "Cancelled"
     else:
-        agreement = tables["agreements"].get(row.get("agreementId") or 0) or {}
-        status = agreement.get("agreementStatus") or "Active"
+        agreement = tables["agreements"].get(row.get("agreementId") or 0)
+        status = "Active" if agreement is None else agreement_status(agreement, now())
     return {
         "billedQuantity": float(billed),
         "extPrice": float(ext_price),
@@ -87,6 +91,23 @@ def _derived(tables: Tables, row: Mapping[str, Any], now: Callable[[], datetime]
         "margin": float(ext_price - ext_cost),
         "agreementStatus": status,
     }
+
+
+def agreement_status(row: Mapping[str, Any], now: datetime) -> str:
+    """An agreement's ``agreementStatus`` on ``now``'s UTC day, derived when read, never stored.
+
+    ``Cancelled`` when ``cancelledFlag``; else ``Inactive`` before ``startDate``'s day, ``Expired``
+    after ``endDate``'s day (the end day itself still runs), else ``Active``.
+    """
+    if row.get("cancelledFlag"):
+        return "Cancelled"
+    today = now.astimezone(UTC).date()
+    start, end = row.get("startDate"), row.get("endDate")
+    if isinstance(start, str) and parse_timestamp(start).date() > today:
+        return "Inactive"
+    if isinstance(end, str) and parse_timestamp(end).date() < today:
+        return "Expired"
+    return "Active"
 
 
 def _dec(value: Any) -> Decimal:
@@ -121,8 +142,32 @@ def collapse(table: Table, view: Mapping[str, Any]) -> dict[str, Any]:
         row[field.name] = value
     info = view.get("_info")
     row["_info"] = (
-        {k: v for k, v in info.items() if not k.endswith("_href")}
+        {k: v for k, v in info.items() if not k.endswith("_href") and k not in _ENTERED_KEYS}
         if isinstance(info, Mapping)
         else {}
     )
+    if isinstance(info, Mapping) and any(k in info for k in _ENTERED_KEYS):
+        row[ENTERED] = {k: info.get(k) for k in _ENTERED_KEYS}
     return row
+
+
+ENTERED = "_entered"
+"""Stored (never shown) key of a row updated since its creation: its ``dateEntered`` and
+``enteredBy``. The store re-stamps ``_info`` on every write, so an update keeps them here
+(:func:`entered`); a row never updated has none, and was entered when it was last updated."""
+_ENTERED_KEYS = ("dateEntered", "enteredBy")
+
+
+def entered(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"dateEntered", "enteredBy"}`` of a stored row (for :data:`ENTERED` on an update)."""
+    stored = row.get(ENTERED)
+    if isinstance(stored, Mapping):
+        return {k: stored.get(k) for k in _ENTERED_KEYS}
+    info = row.get("_info") or {}
+    return {"dateEntered": info.get("lastUpdated"), "enteredBy": info.get("updatedBy")}
+
+
+def info_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``_info`` ConnectWise shows: ``lastUpdated``/``updatedBy`` of the last write and
+    ``dateEntered``/``enteredBy`` of the creation."""
+    return {**dict(row.get("_info") or {}), **entered(row)}

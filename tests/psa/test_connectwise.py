@@ -164,28 +164,28 @@ ERROR_CASES = [
         lambda c: c.companies(["A"]),
         reply(403, {"code": "Security", "message": "You do not have security permission."}),
         "may not GET company/companies",
-        "Companies > Company Maintenance: Inquire",
+        "set Companies > Company Maintenance: Inquire Level to All",
     ),
     (
         f"POST {ADDITIONS}",
         lambda c: c.create_addition(NEW),
         reply(403, {"code": "Security", "message": "no"}),
         "403",
-        "Finance > Agreements: Add",
+        "set Finance > Agreements: Add Level to All",
     ),
     (
         f"PATCH {ADDITIONS}/9000",
         lambda c: c.update_addition_quantity(1500, 9000, Decimal(5)),
         reply(403, {"code": "Security", "message": "no"}),
         "403",
-        "Finance > Agreements: Edit",
+        "set Finance > Agreements: Edit Level to All",
     ),
     (
         "GET procurement/catalog",
         lambda c: c.search_catalog("sophos"),
         reply(403, {"code": "Security", "message": "no"}),
         "403",
-        "Procurement > Product Catalog: Inquire",
+        "set Procurement > Product Catalog: Inquire Level to All",
     ),
     (
         f"POST {ADDITIONS}",
@@ -366,12 +366,12 @@ def test_long_identifier_lists_are_batched_under_the_url_budget(
     assert sorted(c.identifier for c in found) == sorted(wanted)
 
 
-def test_quotes_in_identifiers_are_escaped_and_matches_rechecked(
+def test_a_double_quote_goes_in_single_quotes_and_matches_are_rechecked(
     make_client: MakeClient, fake: FakeCw
 ) -> None:
     fake.on("GET company/companies", reply(200, [{**COMPANY, "identifier": "Other"}]))
-    assert run(make_client(), lambda c: c.companies(['Bob"s'])) == []
-    assert fake.seen[1].url.params["conditions"] == 'identifier in ("Bob\\"s")'
+    assert run(make_client(), lambda c: c.companies(['Bob"s', "O'Brien"])) == []
+    assert fake.seen[1].url.params["conditions"] == "identifier in ('Bob\"s', \"O'Brien\")"
 
 
 def test_empty_inputs_send_nothing(make_client: MakeClient, fake: FakeCw) -> None:

@@ -166,7 +166,7 @@ class TestConnectWiseContract:
         assert row["cancelledDate"] == "2025-03-31T00:00:00Z"
         assert cancelled.cancelled_date == date(2025, 3, 31)
         assert created.quantity == 12
-        assert created.unit_price == Decimal(22)
+        assert created.unit_price == 0  # not sent: not the catalog's 22 (psabill sends it)
 
     def test_create_catalog_item(self, sandbox: Sandbox, clock: FakeClock) -> None:
         new = NewCatalogItem(

@@ -13,8 +13,8 @@ import pytest
 
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company, Invoice, NewAddition
 from psabill.errors import PsaError
+from psabill.psa.connectwise.bodies import addition_body, wire_number
 from psabill.psa.connectwise.client import ConnectWiseClient
-from psabill.psa.connectwise.mapping import addition_body, wire_number
 from tests.psa.conftest import FakeCw, reply, run
 
 MakeClient = Callable[..., ConnectWiseClient]

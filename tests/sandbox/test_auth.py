@@ -21,7 +21,9 @@ def test_valid_credentials_get_data_and_the_real_headers(client: httpx.Client) -
     response = client.get("/company/companies")
 
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-type"] == (
+        "application/vnd.connectwise.com+json; version=2025.8"
+    )
     assert response.headers["api-current-version"] == "2025.8"
     assert response.headers["x-cw-request-id"]
     assert "Müller & Söhne GmbH" in {company["name"] for company in response.json()}

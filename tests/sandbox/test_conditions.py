@@ -44,7 +44,7 @@ ROW: dict[str, Any] = {
         ("name = 'acme dental'", True),
         ('name != "Acme Dental"', False),
         ('name < "B"', True),
-        (r'note = "say \"hi\""', True),
+        ("note = 'say \"hi\"'", True),
         # contains / like and their negations
         ('name contains "dent"', True),
         ('name not contains "Dent"', False),
@@ -110,6 +110,7 @@ def test_condition_evaluation(condition: str, expected: bool) -> None:
         "id 5",
         "id",
         'name = "unterminated',
+        r'note = "say \"hi\""',  # a backslash escapes nothing: the string ends at say \
         "cancelledFlag > true",
         "cancelledDate < null",
         "id in 5",

@@ -189,4 +189,4 @@ def test_references_carry_info_links(client: httpx.Client, sandbox: Sandbox) -> 
     assert agreement["type"]["_info"] == {
         "type_href": f"{sandbox.api_url}/finance/agreements/types/10"
     }
-    assert set(agreement["_info"]) == {"lastUpdated", "updatedBy"}
+    assert set(agreement["_info"]) == {"lastUpdated", "updatedBy", "dateEntered", "enteredBy"}

@@ -29,11 +29,12 @@ def test_post_addition_is_201_with_new_id_and_doubles(client: httpx.Client, stor
     assert created["product"]["identifier"] == "M365-BP"
     assert isinstance(created["quantity"], float)
     assert '"quantity": 3.0' in response.text
-    # unitPrice, unitCost and description default from the catalog item
-    assert (created["unitPrice"], created["unitCost"]) == (22.0, 19.8)
-    assert created["description"] == "Microsoft 365 Business Premium"
+    # Nothing is copied from the catalog item (M365-BP: 22.00 / 19.80): prices left out are
+    # ConnectWise's field default, 0, and the description stays null.
+    assert (created["unitPrice"], created["unitCost"]) == (0.0, 0.0)
+    assert created["description"] is None
     assert created["effectiveDate"] is None
-    assert created["extPrice"] == 66.0
+    assert created["extPrice"] == 0.0
     assert _only_addition_with(store, 9006)["quantity"] == 3.0
 
 

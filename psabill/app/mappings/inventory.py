@@ -17,7 +17,7 @@ from psabill.app.mappings.store import read_draft
 from psabill.app.mappings.verify import with_client
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config, Customer, Product
-from psabill.core.mapping import customer_key, find_customer, find_product
+from psabill.core.mapping import customer_key, find_customer, find_product, most_specific
 from psabill.errors import PsabillError
 from psabill.psa.base import PsaClient
 from psabill.sources import SourceResult, read_all
@@ -120,6 +120,17 @@ def _product_status(psa_product: str | None, catalog: dict[str, bool] | None) ->
     if catalog is None:
         return "mapped (PSA not checked)"
     return "ok" if catalog.get(psa_product.casefold()) else "PSA product missing"
+
+
+def product_words(config: Config, sku: str, source: str | None) -> tuple[str | None, str | None]:
+    """``(description, name)`` psabill knows for vendor product ``sku``: its mapping's.
+
+    The mapping scoped to ``source`` wins over a generic one (any scoped one applies when
+    ``source`` is None). Usage sources report SKUs and counts only, so the mapping is where a
+    vendor's product name lives; the SKU itself is no description a customer can read.
+    """
+    product = most_specific((p for p in config.products if p.sku == sku), source)
+    return (product.description, product.name) if product else (None, None)
 
 
 def customers(

@@ -62,7 +62,10 @@ async def company(client: PsaClient, identifier: str) -> Company:
 
 
 async def agreement(client: PsaClient, company_id: str, contract: Contract) -> Agreement:
-    """The one billable agreement ``contract`` names for the company: type first, then name."""
+    """The one active agreement ``contract`` names for the company: type first, then name.
+
+    Active as the PSA reports it now (``agreementStatus``): a mapping check has no billing date.
+    """
     types = await client.agreement_types()
     if contract.agreement_type.casefold() not in {t.casefold() for t in types}:
         raise NotInPsa(
@@ -71,9 +74,10 @@ async def agreement(client: PsaClient, company_id: str, contract: Contract) -> A
         )
     owner = await company(client, company_id)
     agreements = await client.agreements([owner.id])
-    choice = choose_agreement(contract, agreements)
+    choice = choose_agreement(contract, agreements, on=None)
     if choice.agreement is None:
-        names = ", ".join(f'"{a.name}"' for a in agreements if a.billable) or "none"
+        active = [a for a in agreements if a.status_on(None) == "Active"]
+        names = ", ".join(f'"{a.name}"' for a in active) or "none"
         raise NotInPsa(
             f"{owner.identifier}: {choice.problem}", hint=f"its active agreements: {names}"
         )
@@ -125,7 +129,7 @@ def _contract_problems(
     skus = [product.sku for product in products_for(config, customer)]
     problems = []
     for sku in skus or ["*"]:
-        choice = choose_agreement(contract_for(config, customer, sku), agreements)
+        choice = choose_agreement(contract_for(config, customer, sku), agreements, on=None)
         if choice.agreement is None:
             problems.append(f"{sku}: {choice.problem}" if sku != "*" else str(choice.problem))
     return list(dict.fromkeys(problems))

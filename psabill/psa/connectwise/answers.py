@@ -2,57 +2,24 @@
 
 Endpoints are named relative to ``apis/3.0`` and without the query string. Any text the server
 sends back is passed through :class:`Redactor` first, so an echo of the credentials can never
-reach a message.
+reach a message. A 403's hint names the security role setting as ``psabill doctor`` does
+(:mod:`.roles`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
 from psabill.errors import PsaError
+from psabill.psa.connectwise import roles
 
 CREDENTIALS_HINT = "check psa.company, psa.public_key and psa.private_key"
 UNEXPECTED_HINT = (
     "is psa.site a ConnectWise server? A proxy or an unsupported API version may be in between"
-)
-
-# (endpoint pattern, role for reading, role for adding, role for editing)
-_ROLES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
-    (
-        re.compile(r"finance/agreements/\d+/additions"),
-        "Finance > Agreements: Inquire",
-        "Finance > Agreements: Add",
-        "Finance > Agreements: Edit",
-    ),
-    (
-        re.compile(r"finance/agreements"),
-        "Finance > Agreements: Inquire",
-        "Finance > Agreements: Add",
-        "Finance > Agreements: Edit",
-    ),
-    (
-        re.compile(r"company/"),
-        "Companies > Company Maintenance: Inquire",
-        "Companies > Company Maintenance: Add",
-        "Companies > Company Maintenance: Edit",
-    ),
-    (
-        re.compile(r"procurement/"),
-        "Procurement > Product Catalog: Inquire",
-        "Procurement > Product Catalog: Add",
-        "Procurement > Product Catalog: Edit",
-    ),
-    (
-        re.compile(r"finance/invoices"),
-        "Finance > Invoicing: Inquire",
-        "Finance > Invoicing: Add",
-        "Finance > Invoicing: Edit",
-    ),
 )
 
 
@@ -66,16 +33,6 @@ class Redactor:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
-
-
-def security_role(method: str, endpoint: str) -> str | None:
-    """The API member security role setting a 403 on ``method endpoint`` points at."""
-    for pattern, inquire, add, edit in _ROLES:
-        if pattern.match(endpoint):
-            if method == "POST":
-                return add
-            return edit if method in ("PATCH", "PUT") else inquire
-    return None
 
 
 def status_error(
@@ -116,9 +73,11 @@ def _credentials_hint(detail: str) -> str:
 
 
 def _role_hint(method: str, endpoint: str) -> str:
-    role = security_role(method, endpoint)
-    needs = f"the security role setting {role!r}" if role else "a security role setting"
-    return f"give the API member's security role {needs} in ConnectWise"
+    """The fix ``psabill doctor`` gives for the same refusal, word for word."""
+    setting = roles.setting_for(method, endpoint)
+    if setting is None:
+        return f"in ConnectWise, {roles.ROLE_SCREEN}: allow what {method} {endpoint} needs"
+    return roles.fix(setting)
 
 
 def _not_found_hint(cloud: bool) -> str:

@@ -28,6 +28,7 @@ from psabill.config.models import Psa
 from psabill.core.entities import Addition, CatalogItem, NewAddition, NewCatalogItem
 from psabill.errors import ConfigError, PsaError, UnknownOutcome
 from psabill.psa.base import AccessReport
+from psabill.psa.connectwise import bodies
 from psabill.psa.connectwise import mapping as cw
 from psabill.psa.connectwise.reads import CwReads
 from psabill.psa.connectwise.session import CwSession
@@ -117,7 +118,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
 
     async def create_addition(self, new: NewAddition) -> Addition:
         endpoint = f"finance/agreements/{int(new.agreement_id)}/additions"
-        body = cw.addition_body(new)
+        body = bodies.addition_body(new)
 
         async def post() -> Addition:
             payload = await self.session.call("POST", endpoint, body=body)
@@ -157,7 +158,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
     async def update_addition_quantity(
         self, agreement_id: int, addition_id: int, quantity: Decimal
     ) -> Addition:
-        patch = cw.replace_patch("quantity", cw.wire_number(quantity))
+        patch = bodies.replace_patch("quantity", bodies.wire_number(quantity))
         addition = await self._patch_addition(agreement_id, addition_id, patch)
         if addition.quantity != Decimal(str(patch[0]["value"])):
             raise _not_applied(addition, "quantity", quantity, addition.quantity)
@@ -166,7 +167,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
     async def cancel_addition(
         self, agreement_id: int, addition_id: int, cancelled: date
     ) -> Addition:
-        patch = cw.replace_patch("cancelledDate", cw.wire_date(cancelled))
+        patch = bodies.replace_patch("cancelledDate", bodies.wire_date(cancelled))
         addition = await self._patch_addition(agreement_id, addition_id, patch)
         if addition.cancelled_date != cancelled:
             raise _not_applied(addition, "cancelled date", cancelled, addition.cancelled_date)
@@ -186,7 +187,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
             return _usable(existing)
         type_id = await self._default_setup("procurement/types", "product type")
         subcategory_id = await self._default_setup("procurement/subcategories", "subcategory")
-        body = cw.catalog_body(new, type_id, subcategory_id)
+        body = bodies.catalog_body(new, type_id, subcategory_id)
         endpoint = "procurement/catalog"
 
         async def post() -> CatalogItem:

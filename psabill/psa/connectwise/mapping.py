@@ -25,14 +25,15 @@ from psabill.core.entities import (
     CatalogItem,
     Company,
     Invoice,
-    NewAddition,
-    NewCatalogItem,
 )
 
 T = TypeVar("T")
 
 COMPANY_FIELDS = "id,identifier,name,deletedFlag"
-AGREEMENT_FIELDS = "id,name,type/name,company/id,company/identifier,cancelledFlag,agreementStatus"
+AGREEMENT_FIELDS = (
+    "id,name,type/name,company/id,company/identifier,cancelledFlag,agreementStatus,"
+    "startDate,endDate"
+)
 ADDITION_FIELDS = (
     "id,agreementId,product/id,product/identifier,quantity,unitPrice,unitCost,"
     "effectiveDate,cancelledDate,agreementStatus,description"
@@ -160,6 +161,8 @@ def agreement(row: Row) -> Agreement:
         company_identifier=owner.text("identifier"),
         cancelled=row.flag("cancelledFlag"),
         status=row.status("agreementStatus"),
+        start_date=row.opt_day("startDate"),
+        end_date=row.opt_day("endDate"),
     )
 
 
@@ -223,61 +226,20 @@ def setup_entry(row: Row) -> tuple[int, str, bool, bool]:
 # -- request bodies ----------------------------------------------------------------------------
 
 
-def wire_number(value: Decimal) -> int | float:
-    """A ``Decimal`` as a JSON number (the API's doubles); whole numbers stay integers."""
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {value}")
-    return int(value) if value == value.to_integral_value() else float(value)
+def condition_literal(value: str) -> str | None:
+    """A string literal for ``conditions`` that needs no escape, or ``None`` if there is none.
 
-
-def wire_date(day: date) -> str:
-    """Midnight UTC in the only format the API reliably accepts (reference §5.4 item 9)."""
-    return f"{day.isoformat()}T00:00:00Z"
-
-
-def addition_body(new: NewAddition) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "product": {"id": new.product_id},
-        "billCustomer": "Billable",
-        "quantity": wire_number(new.quantity),
-        "effectiveDate": wire_date(new.effective_date),
-    }
-    if new.unit_price is not None:
-        body["unitPrice"] = wire_number(new.unit_price)
-    if new.unit_cost is not None:
-        body["unitCost"] = wire_number(new.unit_cost)
-    if new.description:
-        body["description"] = new.description
-    return body
-
-
-def replace_patch(path: str, value: Any) -> list[dict[str, Any]]:
-    return [{"op": "replace", "path": path, "value": value}]
-
-
-def catalog_body(new: NewCatalogItem, type_id: int, subcategory_id: int) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "identifier": new.identifier,
-        "description": new.description,
-        "customerDescription": new.customer_description,
-        "type": {"id": type_id},
-        "subcategory": {"id": subcategory_id},
-    }
-    if new.price is not None:
-        body["price"] = wire_number(new.price)
-    if new.cost is not None:
-        body["cost"] = wire_number(new.cost)
-    return body
-
-
-def condition_text(value: str) -> str:
-    """A string literal for ``conditions``: double quotes, ``\\`` and ``"`` escaped.
-
-    ConnectWise documents no escape inside quotes; callers re-check matches client-side, so a
-    server reading an escape differently can only miss a row, never return a wrong one.
+    ConnectWise documents double- and single-quoted strings but no escape inside them
+    (reference §3.1): a ``"`` would end a double-quoted string (a 400 for the whole query) and a
+    server reading ``\\`` as an escape would quietly look for another value. So: double quotes;
+    single quotes for a value with a ``"`` but no ``'``; ``None`` for a value with a backslash or
+    both quotes, which the caller must find another way (see ``CwReads``).
     """
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    if "\\" in value:
+        return None
+    if '"' not in value:
+        return f'"{value}"'
+    return f"'{value}'" if "'" not in value else None
 
 
 def _kind(value: Any) -> str:

@@ -5,17 +5,24 @@ which adds the writes and their safety. Every read goes through one :class:`CwSe
 of identifiers or ids are split into batches that keep each URL under the session's budget, and
 what comes back is filtered again here, so a server that ignores ``conditions`` cannot slip
 other records in.
+
+A text that has no escape-free literal (:func:`~psabill.psa.connectwise.mapping.condition_literal`:
+a backslash, or both quote characters) is never written into a condition. It is looked up by
+its longest run without a quote, backslash or ``[`` (``identifier contains "run"``, one query
+each), and matched in full here.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import TypeVar
 
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company, Invoice
+from psabill.psa.connectwise import bodies
 from psabill.psa.connectwise import mapping as cw
-from psabill.psa.connectwise.session import CwSession
+from psabill.psa.connectwise.session import CwSession, unique_rows
 from psabill.psa.tasks import gather_all
 
 T = TypeVar("T")
@@ -66,20 +73,29 @@ class CwReads:
             raise ValueError("search text needs at least 2 characters")
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        literal = cw.condition_text(needle)
+        literal = cw.condition_literal(needle)
+        probe = literal or _probe_literal(needle)
         endpoint = "procurement/catalog"
         rows = await self.session.rows(
             endpoint,
             fields=cw.CATALOG_FIELDS,
-            conditions=f"identifier contains {literal} or description contains {literal}",
+            conditions=probe and f"identifier contains {probe} or description contains {probe}",
             order_by="identifier asc",
-            limit=limit,
+            limit=limit if literal else None,
         )
-        return self.session.map(rows, cw.catalog_item, f"GET {endpoint}")
+        found = self.session.map(rows, cw.catalog_item, f"GET {endpoint}")
+        if literal is None:  # the probe asked for more: keep what holds the whole text
+            text = needle.casefold()
+            found = [
+                item
+                for item in found
+                if any(text in field.casefold() for field in (item.identifier, item.description))
+            ]
+        return found[:limit]
 
     async def invoices(self, company_ids: Sequence[int], since: date, until: date) -> list[Invoice]:
-        after = cw.wire_date(since)
-        before = cw.wire_date(until + timedelta(days=1))
+        after = bodies.wire_date(since)
+        before = bodies.wire_date(until + timedelta(days=1))
         found = await self._batched(
             "finance/invoices",
             [str(int(i)) for i in dict.fromkeys(company_ids)],
@@ -100,8 +116,12 @@ class CwReads:
         """Entities by identifier, compared case-insensitively as the PSA does, and
         re-checked here so a server that ignores ``conditions`` cannot slip others in."""
         wanted = {i.casefold() for i in identifiers}
-        values = [cw.condition_text(i) for i in _distinct(identifiers)]
-        found = await self._batched(endpoint, values, "identifier in ({})", fields, mapper)
+        literals = {i: cw.condition_literal(i) for i in _distinct(identifiers)}
+        values = [text for text in literals.values() if text is not None]
+        probes = [_probe(i) for i, text in literals.items() if text is None]
+        found = await self._batched(
+            endpoint, values, "identifier in ({})", fields, mapper, probes=probes
+        )
         return [item for item in found if item.identifier.casefold() in wanted]
 
     async def _batched(
@@ -111,16 +131,34 @@ class CwReads:
         template: str,
         fields: str,
         mapper: Callable[[cw.Row], T],
+        *,
+        probes: Sequence[str | None] = (),
     ) -> list[T]:
-        if not values:
+        """Rows for ``template`` around batches of ``values``, plus one query per probe
+        condition (``None``: the whole list), side by side; a row found twice counts once."""
+        if not values and not probes:
             return []
         await self.session.api_url()  # discover once, before the batches run side by side
-        jobs = [
-            self.session.rows(endpoint, fields=fields, conditions=template.format(", ".join(b)))
-            for b in self.session.batches(endpoint, values, template, fields)
-        ]
-        rows = [row for batch in await gather_all(jobs) for row in batch]
+        batches = self.session.batches(endpoint, values, template, fields) if values else []
+        conditions: list[str | None] = [template.format(", ".join(b)) for b in batches]
+        conditions += dict.fromkeys(probes)
+        jobs = [self.session.rows(endpoint, fields=fields, conditions=c) for c in conditions]
+        rows = unique_rows([row for batch in await gather_all(jobs) for row in batch])
         return self.session.map(rows, mapper, f"GET {endpoint}")
+
+
+def _probe_literal(value: str) -> str | None:
+    """The longest run of ``value`` without ``"``, ``\\`` or ``[``, double-quoted, or ``None``
+    when there is none. ``[`` opens a character class should the server read ``contains`` as
+    SQL ``LIKE``, which could narrow the match; its wildcards (``%``, ``_``) only widen it, and
+    everything found is matched in full afterwards."""
+    run = max(re.split(r'["\\\[]', value), key=len)
+    return f'"{run}"' if run else None
+
+
+def _probe(identifier: str) -> str | None:
+    literal = _probe_literal(identifier)
+    return None if literal is None else f"identifier contains {literal}"
 
 
 def _distinct(identifiers: Sequence[str]) -> list[str]:

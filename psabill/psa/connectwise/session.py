@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -30,10 +30,16 @@ from psabill.psa.connectwise.urls import CompanyInfo, Site, normalise_codebase, 
 from psabill.psa.http import HttpClient
 
 T = TypeVar("T")
-ACCEPT = "application/vnd.connectwise.com+json; version=2025.8"
+API_VERSION = "2025.8"
+"""The ConnectWise REST models psabill is written against (reference §1.4, the spec's version).
+Pinned on every API request: without a pin ConnectWise serves its latest models, which may
+change shape under psabill. A server that does not serve this version refuses the requests
+(``psabill doctor`` says so)."""
+ACCEPT = f"application/vnd.connectwise.com+json; version={API_VERSION}"
 PAGE_SIZE = 1000
 URL_BUDGET = 1800
-"""Longest URL psabill builds; ConnectWise advises staying under 2000 (reference §3.1)."""
+"""Longest URL psabill builds; ConnectWise advises staying under 2000 (reference §3.1), and IIS
+in front of it refuses a query string over 2,048 bytes."""
 
 
 class CwSession:
@@ -210,7 +216,7 @@ class CwSession:
             if not link and "link" in response.headers:
                 break  # a Link header without rel="next": the server says this was the last
             next_url = self._same_endpoint(response, link) if link else None
-        return _unique(found)[:limit]
+        return unique_rows(found)[:limit]
 
     async def _page(
         self, endpoint: str, params: dict[str, str], page: int, next_url: str | None
@@ -240,16 +246,21 @@ class CwSession:
         self, endpoint: str, values: Sequence[str], template: str, fields: str
     ) -> list[list[str]]:
         """Split ``values`` so each list URL, with ``template`` around the comma-joined values
-        as ``conditions``, stays within :attr:`url_budget` (the page number may grow a bit)."""
+        as ``conditions``, stays within :attr:`url_budget` (the page number may grow a bit).
+
+        Lengths are counted with every reserved character percent-encoded (``%20`` for a
+        space): no shorter than httpx sends, nor than a server's ``Link`` to the next page that
+        re-encodes the query. So no request of a batch, however many pages it reads, comes near
+        IIS's 2,048-byte query-string limit (a 404.15 page, not an answer)."""
         api_url = self.site.api_url(self.codebase or "v4_6_release/")
         params = _list_params(self.page_size, fields, "id asc", template.format(""))
-        fixed = len(str(httpx.URL(f"{api_url}/{endpoint}", params=params))) + 4
+        fixed = len(f"{api_url}/{endpoint}?{urlencode(params, quote_via=quote)}") + 4
         budget = max(1, self.url_budget - fixed)
         result: list[list[str]] = []
         current: list[str] = []
         used = 0
         for value in values:
-            cost = len(quote(value + ", ", safe=""))  # never less than httpx encodes
+            cost = len(quote(value + ", ", safe=""))
             if current and used + cost > budget:
                 result.append(current)
                 current, used = [], 0
@@ -267,8 +278,9 @@ def _list_params(size: int, fields: str, order_by: str, conditions: str | None) 
     return params
 
 
-def _unique(rows: list[Any]) -> list[Any]:
-    """Drop a row seen twice (a row can move between pages while they are read)."""
+def unique_rows(rows: list[Any]) -> list[Any]:
+    """Drop a row seen twice (a row can move between pages while they are read, or two
+    queries can both find it)."""
     seen: set[int] = set()
     kept = []
     for row in rows:

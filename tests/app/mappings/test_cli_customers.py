@@ -61,7 +61,8 @@ def test_verify_reports_the_broken_mappings(world: World) -> None:
     ok = world.psabill("customers", "verify")
     assert ok.exit_code == 0, ok.output
     assert "all 7 customer mappings work" in ok.output
-    # Contoso exists, but has no Managed Services agreement for Blue Harbor's LastPass seats.
+    # Contoso exists, but its only Managed Services agreement expired: none for Blue Harbor's
+    # LastPass seats, and the problem names the expired one.
     assert world.psabill("customers", "map", "bh-lp-2002", "Contoso").exit_code == 0
     broken = world.psabill("customers", "verify", "--json")
     assert broken.exit_code == 1
@@ -69,7 +70,10 @@ def test_verify_reports_the_broken_mappings(world: World) -> None:
     assert data["ok"] is False
     (bad,) = [c for c in data["customers"] if c["problems"]]
     assert bad["key"] == "lastpass:bh-lp-2002"
-    assert bad["problems"] == ['LP-BUS: no active agreement of type "Managed Services"']
+    assert bad["problems"] == [
+        'LP-BUS: no active agreement of type "Managed Services": '
+        '"Contoso - Managed Services (2022-2024)" (#1509) is Expired (ended 2024-06-30)'
+    ]
 
 
 def test_settings_global_and_custom(world: World) -> None:
