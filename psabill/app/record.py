@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from psabill import __version__
 from psabill.app import approval
@@ -17,8 +18,10 @@ from psabill.app.approval import PlannedSlot
 from psabill.core.due import RUN_KEY
 from psabill.core.outcome import customer_complete
 from psabill.core.report import SyncReport, SyncRequest, summary_data
-from psabill.notify import Outgoing
 from psabill.state import Ledger, RunStatus
+
+if TYPE_CHECKING:
+    from psabill.notify import Outgoing
 
 
 def due_slots(report: SyncReport) -> list[PlannedSlot]:

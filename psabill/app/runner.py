@@ -22,12 +22,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from psabill.app import approval
 from psabill.app.apply import Applier, NullObserver, Observer
 from psabill.app.approval import PendingPlan
 from psabill.app.due import completed_reader, last_completed_in
-from psabill.app.planning import History, Planner
 from psabill.app.record import Recorder, due_slots
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config, Psa
@@ -38,24 +38,26 @@ from psabill.core.outcome import outcome_of
 from psabill.core.plan import Plan
 from psabill.core.report import Stage, StuckMail, SyncReport, SyncRequest
 from psabill.errors import ExitCode, PsabillError
-from psabill.notify import (
-    MailEvent,
-    Outgoing,
-    SessionFactory,
-    after_run,
-    deliver,
-    outgoing,
-    retry_pending,
-)
-from psabill.notify.events import not_queued
-from psabill.ops.monitor import ping
 from psabill.psa import PsaClient, RetryPolicy, open_client
 from psabill.psa.pacing import utc_now
 from psabill.state import Ledger, RunLock, ensure_private_dir, existing_ledger, lock_path
 from psabill.state import ledger_path as ledger_file
 
+if TYPE_CHECKING:  # the rest is imported when a run needs it: a not-due `sync` stays fast
+    from psabill.app.planning import History
+    from psabill.notify import MailEvent, Outgoing, SessionFactory
+
 PsaFactory = Callable[[Psa], PsaClient]
 Pinger = Callable[[Monitoring, str], "str | None"]
+
+
+def ping(monitoring: Monitoring, state: str) -> str | None:
+    """:func:`psabill.ops.monitor.ping`, imported only when a ping URL is set."""
+    if monitoring.ping_url is None:
+        return None
+    from psabill.ops.monitor import ping as send
+
+    return send(monitoring, state)
 
 
 def connect_psa(psa: Psa) -> PsaClient:
@@ -220,12 +222,16 @@ class Runner:
     async def _make_plan(
         self, client: PsaClient, request: SyncRequest, report: SyncReport, ledger: Ledger | None
     ) -> Plan:
+        from psabill.app.planning import Planner
+
         planner = Planner(self.loaded, self.env)
         return await planner.make_plan(client, request, report, self._history(ledger))
 
     def _history(self, ledger: Ledger | None) -> History:
         """What psabill synced before; dry runs read it too, so a plan made without the lock
         still refuses to duplicate a renamed product and still guards rises."""
+        from psabill.app.planning import History
+
         if ledger is not None:
             return History(ledger.known_additions(), ledger.last_synced_quantities())
         with existing_ledger(self.state_dir) as reader:
@@ -242,20 +248,31 @@ class Runner:
 
     def _outgoing(self, report: SyncReport, acting_admin: str | None) -> Outgoing:
         """The summaries of a run about to be recorded as finished."""
+        from psabill.notify import outgoing
+
         return outgoing(self.config, report, acting_admin=acting_admin, now=self.clock())
 
     def _notify(self, report: SyncReport) -> list[MailEvent]:
+        if report.outcome in ("dry_run", "awaiting"):
+            return []
+        if report.outcome == "not_due" and not report.missed and not self._outbox_waits():
+            return []  # the hourly heartbeat's fast path: no mail stack to load
+        from psabill.notify import after_run, deliver, retry_pending
+        from psabill.notify.events import not_queued
+
         if report.outcome == "not_due" and not report.missed:
             # Hourly heartbeats also resend summaries an SMTP outage left in the outbox.
             return retry_pending(self.loaded, self.state_dir, self.clock(), self.mail)
-        if report.outcome in ("dry_run", "awaiting"):
-            return []
         if report.run_id is None:  # no run, but missed periods: their alert goes out now
             return after_run(self.loaded, self.state_dir, report, self.clock(), self.mail)
         self.stage("summary")  # stored with the run's end; none delivered yet
         problems = [not_queued(report.mail_problem)] if report.mail_problem else []
         now = self.clock()
         return problems + deliver(self.loaded, self.state_dir, now, report.mail_queued, self.mail)
+
+    def _outbox_waits(self) -> bool:
+        with existing_ledger(self.state_dir) as ledger:
+            return ledger is not None and bool(ledger.outbox_pending())
 
     def _stuck_mail(self) -> list[StuckMail]:
         """Summaries the outbox still holds past ``[notify] alert_after``: a mail problem

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from psabill.app.apply import NullObserver, Observer
 from psabill.core.outcome import LineResult
 
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
 
 class BarObserver:
     def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
         self._progress = Progress(
             TextColumn("syncing"), BarColumn(), MofNCompleteColumn(), transient=True
         )

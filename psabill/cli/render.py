@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from psabill.cli.app import current_app, echo_err, stdout_console, warn
 from psabill.core.due import MissedPeriod, TargetDue
@@ -15,7 +14,11 @@ from psabill.core.outcome import LineResult
 from psabill.core.plan import Plan, PlanLine, qty
 from psabill.core.planfile import plan_to_data
 from psabill.core.report import StuckMail, SyncReport
-from psabill.notify.events import MailEvent
+
+if TYPE_CHECKING:  # rich and the mail stack load only when a table or a mail is shown
+    from rich.table import Table
+
+    from psabill.notify.events import MailEvent
 
 JSON_SCHEMA = "psabill.sync/1"
 _PLAN_ONLY = ("dry_run", "planned", "awaiting")
@@ -33,6 +36,8 @@ def _change(line: PlanLine) -> str:
 
 def plan_table(plan: Plan, results: list[LineResult] | None = None) -> Table:
     """customer, agreement, product, current -> new, action, (result), why."""
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     columns = ["Customer", "Agreement", "Product", "Current -> New", "Action"]
     columns += ["Result"] if results is not None else []

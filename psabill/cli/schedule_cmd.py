@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
-from rich.table import Table
 
 from psabill.app.due import completed_reader
 from psabill.cli.app import App, echo_json, parse_instant, pass_app, stdout_console
@@ -17,6 +16,9 @@ from psabill.config.models import Config, Schedule
 from psabill.core.due import TargetDue, evaluate_targets, targets
 from psabill.core.schedule.engine import Due, Slot, format_duration, next_slots
 from psabill.errors import ExitCode
+
+if TYPE_CHECKING:  # rich loads only when a table is shown: `psabill due` stays fast
+    from rich.table import Table
 
 _AT_HELP = "Pretend it is this instant (ISO 8601 with offset) - a what-if."
 
@@ -141,6 +143,8 @@ def _schedule_json(
 
 def _slots_table(slots: Sequence[Slot], zone: ZoneInfo) -> Table:
     """Numbered slots in local time and UTC, with clamping and DST notes."""
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for column in ("#", "Local time", "UTC", "Period", "Note"):
         table.add_column(column)

@@ -3,7 +3,8 @@
 Expressions are classic 5-field cron (minute hour day-of-month month weekday) with Vixie
 semantics: when both day fields are restricted, either one matching is enough. They are
 evaluated on NAIVE local wall-clock times; turning a wall time into an instant (and the DST
-policy that goes with it) is the schedule engine's job, not croniter's.
+policy that goes with it) is the schedule engine's job, not croniter's. croniter (and the
+dateutil it brings) is imported only by a cron rule: monthly, weekly and daily never need it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-
-from croniter import CroniterBadDateError, CroniterError, croniter
 
 FIELD_NAMES = ("minute", "hour", "day-of-month", "month", "weekday")
 _PROBE = datetime(2000, 1, 1)
@@ -45,6 +44,8 @@ def validate_cron(expr: str) -> str | None:
     for name, field in zip(FIELD_NAMES, fields, strict=True):
         if any(_NON_DETERMINISTIC.fullmatch(part) for part in field.split(",")):
             return f"random or hashed {name} field {field!r} is not supported; name the times"
+    from croniter import CroniterBadDateError, CroniterError, croniter
+
     try:
         expanded = croniter.expand(expr)[0]
     except (CroniterError, ValueError, KeyError, IndexError) as exc:
@@ -75,6 +76,8 @@ def _never_fires(expanded: list[list[int | str]]) -> str:
 
 def cron_after(expr: str, wall: datetime) -> Iterator[datetime]:
     """Naive wall times matching ``expr`` strictly after ``wall``, ascending; ends if none left."""
+    from croniter import CroniterBadDateError, croniter
+
     it = croniter(expr, _floor_minute(wall))
     while True:
         try:
@@ -86,6 +89,8 @@ def cron_after(expr: str, wall: datetime) -> Iterator[datetime]:
 
 def cron_until(expr: str, wall: datetime) -> Iterator[datetime]:
     """Naive wall times matching ``expr`` at or before ``wall``, descending; ends if none left."""
+    from croniter import CroniterBadDateError, croniter
+
     it = croniter(expr, _floor_minute(wall) + timedelta(minutes=1))
     while True:
         try:
