@@ -28,11 +28,10 @@ from psabill.app import approval
 from psabill.app.apply import Applier, NullObserver, Observer
 from psabill.app.approval import PendingPlan
 from psabill.app.due import completed_reader, last_completed_in
+from psabill.app.monitoring import Pinger, ping
 from psabill.app.record import Recorder, due_slots
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config, Psa
-from psabill.config.ops_models import Monitoring
-from psabill.config.salvage import salvage_monitoring
 from psabill.core.due import evaluate_targets, missed_periods
 from psabill.core.outcome import outcome_of
 from psabill.core.plan import Plan
@@ -48,16 +47,6 @@ if TYPE_CHECKING:  # the rest is imported when a run needs it: a not-due `sync` 
     from psabill.notify import MailEvent, Outgoing, SessionFactory
 
 PsaFactory = Callable[[Psa], PsaClient]
-Pinger = Callable[[Monitoring, str], "str | None"]
-
-
-def ping(monitoring: Monitoring, state: str) -> str | None:
-    """:func:`psabill.ops.monitor.ping`, imported only when a ping URL is set."""
-    if monitoring.ping_url is None:
-        return None
-    from psabill.ops.monitor import ping as send
-
-    return send(monitoring, state)
 
 
 def connect_psa(psa: Psa) -> PsaClient:
@@ -288,13 +277,6 @@ class Runner:
 
     def _ping(self, state: str) -> str | None:
         return self.pinger(self.config.monitoring, state)
-
-
-def ping_unloadable(path: Path, env: Mapping[str, str], pinger: Pinger = ping) -> str | None:
-    """A run whose config does not load has failed: send the ``/fail`` ping if the config
-    still names a readable ping URL. Returns the ping's problem, if any."""
-    monitoring = salvage_monitoring(path, env)
-    return pinger(monitoring, "fail") if monitoring is not None else None
 
 
 def _problems(pings: list[str | None]) -> tuple[str, ...]:

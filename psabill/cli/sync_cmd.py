@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from psabill.app.approval import require_admin
+from psabill.app.monitoring import ping_unloadable
 from psabill.app.plans import load_plan, save_plan
-from psabill.app.runner import Runner, RunResult, ping_unloadable
+from psabill.app.runner import Runner, RunResult
 from psabill.cli.app import App, echo_err, echo_json, pass_app, warn
 from psabill.cli.progress import observer_for
 from psabill.cli.render import echo_alarms, echo_mail, print_report, report_json
