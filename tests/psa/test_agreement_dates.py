@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from psabill.config.models import Psa
 from psabill.psa.connectwise.client import ConnectWiseClient
-from psabill.sandbox import DEMO_CREDENTIALS, Sandbox, Store, seed_demo
+from psabill.sandbox import Sandbox, Store, seed_demo
 from tests.psa.conftest import run
+from tests.psa.support import sandbox_psa
 
 NOW = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
 
@@ -44,13 +44,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def _client(sandbox: Sandbox, transport: Recording) -> ConnectWiseClient:
-    psa = Psa(
-        site=sandbox.site_url,
-        company=DEMO_CREDENTIALS.company,
-        public_key=DEMO_CREDENTIALS.public_key,
-        private_key=DEMO_CREDENTIALS.private_key,
-        client_id=DEMO_CREDENTIALS.client_id,
-    )
+    psa = sandbox_psa(sandbox)
     return ConnectWiseClient(psa, timeout=5.0, transport=transport)
 
 

@@ -16,12 +16,10 @@ from typing import Any
 
 import pytest
 
-from psabill.config.models import Psa
 from psabill.core.entities import NewAddition, NewCatalogItem
 from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.pacing import RetryPolicy
 from psabill.sandbox import (
-    DEMO_CREDENTIALS,
     FaultPlan,
     Sandbox,
     Store,
@@ -33,6 +31,7 @@ from psabill.sandbox import (
     seed_demo,
 )
 from tests.psa.conftest import FakeClock, run
+from tests.psa.support import sandbox_psa
 
 NOW = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
 ACME_AGREEMENT = 1500
@@ -55,14 +54,7 @@ def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
 class TestConnectWiseContract:
     @staticmethod
     def client(sandbox: Sandbox, clock: FakeClock, **options: Any) -> ConnectWiseClient:
-        psa = Psa(
-            site=sandbox.site_url,
-            company=DEMO_CREDENTIALS.company,
-            public_key=DEMO_CREDENTIALS.public_key,
-            private_key=DEMO_CREDENTIALS.private_key,
-            client_id=DEMO_CREDENTIALS.client_id,
-            rate_limit=options.pop("rate_limit", 600),
-        )
+        psa = sandbox_psa(sandbox, rate_limit=options.pop("rate_limit", 600))
         options.setdefault("timeout", 5.0)
         return ConnectWiseClient(psa, sleep=clock.sleep, monotonic=clock.monotonic, **options)
 

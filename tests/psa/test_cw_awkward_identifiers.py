@@ -15,12 +15,12 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from psabill.config.models import Psa
 from psabill.errors import PsaError
 from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.connectwise.mapping import condition_literal
-from psabill.sandbox import DEMO_CREDENTIALS, FaultPlan, Sandbox, Store, seed_demo
+from psabill.sandbox import FaultPlan, Sandbox, Store, seed_demo
 from tests.psa.conftest import FakeClock, run
+from tests.psa.support import sandbox_psa
 
 NOW = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
 AWKWARD = [
@@ -76,14 +76,7 @@ def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
 
 
 def client(sandbox: Sandbox, clock: FakeClock) -> ConnectWiseClient:
-    psa = Psa(
-        site=sandbox.site_url,
-        company=DEMO_CREDENTIALS.company,
-        public_key=DEMO_CREDENTIALS.public_key,
-        private_key=DEMO_CREDENTIALS.private_key,
-        client_id=DEMO_CREDENTIALS.client_id,
-        rate_limit=6000,
-    )
+    psa = sandbox_psa(sandbox, rate_limit=6000)
     return ConnectWiseClient(psa, sleep=clock.sleep, monotonic=clock.monotonic, timeout=5.0)
 
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from psabill.config.models import Psa
 from psabill.core.entities import NewAddition, NewCatalogItem
 from psabill.errors import PsaError
 from psabill.psa.connectwise import roles
 from psabill.psa.connectwise.client import ConnectWiseClient
-from psabill.sandbox import DEMO_CREDENTIALS, Sandbox, Store, seed_demo
+from psabill.sandbox import Sandbox, Store, seed_demo
 from psabill.sandbox.security import PARTIAL_ROLES, member_credentials
 from tests.psa.conftest import FakeClock, run
+from tests.psa.support import sandbox_psa
 
 NOW = datetime(2025, 3, 15, 12, 0, tzinfo=UTC)
 AGREEMENT = 1500
@@ -79,13 +79,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 def _client(sandbox: Sandbox, member: str) -> ConnectWiseClient:
     keys = member_credentials(member)
-    psa = Psa(
-        site=sandbox.site_url,
-        company=DEMO_CREDENTIALS.company,
-        public_key=keys.public_key,
-        private_key=keys.private_key,
-        client_id=DEMO_CREDENTIALS.client_id,
-    )
+    psa = sandbox_psa(sandbox, keys)
     clock = FakeClock()
     return ConnectWiseClient(psa, sleep=clock.sleep, monotonic=clock.monotonic, timeout=5.0)
 

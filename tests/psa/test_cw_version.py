@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from psabill.config.models import Psa
 from psabill.errors import PsaError
 from psabill.psa.connectwise import session as cw_session
 from psabill.psa.connectwise.client import ConnectWiseClient
-from psabill.sandbox import DEMO_CREDENTIALS, Sandbox, Store, seed_demo, versions
+from psabill.sandbox import Sandbox, Store, seed_demo, versions
 from tests.psa.conftest import run
+from tests.psa.support import sandbox_psa
 
 
 @pytest.fixture
@@ -30,14 +30,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def _client(sandbox: Sandbox) -> ConnectWiseClient:
-    psa = Psa(
-        site=sandbox.site_url,
-        company=DEMO_CREDENTIALS.company,
-        public_key=DEMO_CREDENTIALS.public_key,
-        private_key=DEMO_CREDENTIALS.private_key,
-        client_id=DEMO_CREDENTIALS.client_id,
-        retries=0,
-    )
+    psa = sandbox_psa(sandbox, retries=0)
     return ConnectWiseClient(psa, timeout=5.0)
 
 
