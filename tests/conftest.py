@@ -1,10 +1,23 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the "reliability:" line every test run prints.
+
+The reliability tests count their runs, faults by kind and in-run kills by stage
+(tests/reliability/support.py); each process adds its figures to
+``.reliability-figures.json`` when its session ends, and the controller prints the
+merged line once every worker is done. These hooks live here, not in
+tests/reliability/conftest.py, because an xdist controller loads only this conftest.
+"""
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import pytest
+
+from tests.reliability.support import FIGURES, STATS_FILE
+
+_STARTED = time.time()
 
 MINIMAL = """\
 [account]
@@ -38,3 +51,22 @@ def write_config(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if FIGURES.runs or FIGURES.crashes:
+        FIGURES.save()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    path = STATS_FILE.resolve()
+    if not path.exists() or path.stat().st_mtime < _STARTED:
+        return  # no reliability test ran in this session
+    data = json.loads(path.read_text(encoding="utf-8"))
+    kills = ", ".join(f"{stage} {n}" for stage, n in sorted(data.get("kills", {}).items()))
+    faults = ", ".join(f"{kind} {n}" for kind, n in sorted(data.get("counts", {}).items()))
+    terminalreporter.write_line(
+        f"reliability: {data['runs']} sync runs, {data['faults']} faults injected"
+        f" ({faults or 'none'}), {data['crashes']} in-run SIGKILLs ({kills or 'none'}),"
+        f" {data['duplicates']} duplicates found"
+    )
