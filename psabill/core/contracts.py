@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from psabill.config.models import Config, Contract, Customer
 from psabill.core.entities import Agreement
@@ -31,8 +32,15 @@ def contract_for(config: Config, customer: Customer, sku: str) -> Contract | Non
     if customer.contract is not None:
         return customer.contract
     if config.sync.agreement_type:
-        return Contract(agreement_type=config.sync.agreement_type)
+        return _of_type(config.sync.agreement_type)
     return None
+
+
+@lru_cache(maxsize=8)
+def _of_type(agreement_type: str) -> Contract:
+    """The contract naming only ``agreement_type``: one immutable value per type, not one per
+    line (a plan asks for it per product of every customer)."""
+    return Contract(agreement_type=agreement_type)
 
 
 def choose_agreement(

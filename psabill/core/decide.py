@@ -6,180 +6,135 @@ does; :func:`psabill.core.plan_build.build_plan` runs it for every customer in s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
+from functools import partial
+from typing import Any, NamedTuple
 
 from psabill.config.models import Customer, Product
-from psabill.core.contracts import choose_agreement, contract_for
-from psabill.core.entities import Addition, CatalogItem, Company
+from psabill.core.contracts import contract_for
+from psabill.core.entities import Addition, Agreement, Company
 from psabill.core.mapping import Desired
-from psabill.core.plan import CatalogRepair, PlanContext, PlanLine, default_identifier
+from psabill.core.plan import Action, PlanContext, PlanLine
+from psabill.core.plan_lookups import Billed, Found, Lookups
 
 
 def product_line(
     ctx: PlanContext,
+    lookups: Lookups,
     customer: Customer,
     company: Company,
     product: Product,
-    line: PlanLine,
+    base: PlanLine,
     desired: Desired | None,
-    repairs: dict[str, CatalogRepair],
 ) -> PlanLine | None:
-    billed, problem = _catalog_item(ctx, product, repairs)
+    """The line for ``product`` of ``customer`` (whose line so far is ``base``), or None when
+    there is nothing to say: nothing reported and nothing billed."""
+    billed, problem = lookups.catalog_item(product)
     if problem is not None:
-        return replace(line, action="paused", why=problem) if desired else None
-    choice = choose_agreement(
-        contract_for(ctx.config, customer, product.sku),
-        ctx.snapshot.agreements.get(company.id, ()),
-        on=ctx.today,
-    )
+        return for_product(base, product, action="paused", why=problem) if desired else None
+    choice = lookups.agreement(company.id, contract_for(ctx.config, customer, product.sku))
     if choice.agreement is None:
         blocked = choice.blocked.name if choice.blocked else None
         why = choice.problem or "no agreement"
-        return replace(line, agreement_name=blocked, why=why) if desired else None
-    agreement = choice.agreement
-    line = replace(
-        line,
+        return for_product(base, product, agreement_name=blocked, why=why) if desired else None
+    known = ctx.known_additions.get((base.customer, product.sku))
+    found = lookups.live(choice.agreement.id).match(known, billed.identifier)
+    verdict = _diff(ctx, product, found, desired.quantity if desired else None)
+    if verdict is None:
+        return None
+    return _line(base, product, company, choice.agreement, billed, verdict)
+
+
+def _line(
+    base: PlanLine,
+    product: Product,
+    company: Company,
+    agreement: Agreement,
+    billed: Billed,
+    verdict: _Verdict,
+) -> PlanLine:
+    """The line billing ``agreement``, every field given (most lines of a plan come here, and
+    ``replace`` is slower); a new line that no price can be found for is an error."""
+    unit_price = _first(product.unit_price, billed.price)
+    if verdict.action == "create" and unit_price is None:
+        verdict = verdict._replace(action="error", why=billed.unpriced)
+    return PlanLine(
+        customer=base.customer,
+        customer_label=base.customer_label,
+        sku=product.sku,
+        action=verdict.action,
+        why=verdict.why,
         company=company.identifier,
         agreement_id=agreement.id,
         agreement_name=agreement.name,
         psa_product=billed.identifier,
         product_id=billed.id,
-        unit_price=_first(product.unit_price, billed.price),
+        addition_id=verdict.addition_id,
+        current=verdict.current,
+        desired=verdict.desired,
+        unit_price=unit_price,
         unit_cost=_first(product.unit_cost, billed.cost),
         description=product.description or billed.description or None,
     )
-    additions = ctx.snapshot.additions.get(agreement.id, ())
-    planned = _diff(ctx, line, product, additions, desired.quantity if desired else None)
-    if planned is not None and planned.action == "create" and planned.unit_price is None:
-        return replace(planned, action="error", why=billed.unpriced)
-    return planned
 
 
-@dataclass(frozen=True)
-class _Billed:
-    """The catalog item a product bills as: one in the snapshot, or one a repair will create
-    (``id`` None). ``unpriced`` is why a new line on it could not be priced, should it need one."""
-
-    identifier: str
-    id: int | None
-    description: str
-    price: Decimal | None
-    cost: Decimal | None
-    unpriced: str
+def for_product(base: PlanLine, product: Product, **changes: Any) -> PlanLine:
+    """A customer's line ``base`` as the line of ``product``, before an agreement is chosen."""
+    return replace(base, sku=product.sku, psa_product=product.psa_product, **changes)
 
 
-def _first(*values: Decimal | None) -> Decimal | None:
+def _first(configured: Decimal | None, catalog: Decimal | None) -> Decimal | None:
     """The configured value, else the catalog's; ``Decimal(0)`` is a value, ``None`` is not."""
-    return next((value for value in values if value is not None), None)
+    return configured if configured is not None else catalog
 
 
-def _catalog_item(
-    ctx: PlanContext, product: Product, repairs: dict[str, CatalogRepair]
-) -> tuple[_Billed, str | None]:
-    """The catalog item to bill as, repairing a broken mapping when configured to.
+class _Verdict(NamedTuple):
+    """What :func:`_diff` decides for a line on an agreement; the rest of the line is data."""
 
-    A repair item is only created when it can be priced: without ``unit_price`` ConnectWise
-    would file it at 0, and so every new line on it.
-    """
-    identifier = product.psa_product or ""
-    item = ctx.snapshot.catalog.get(identifier.casefold())
-    if item is None or item.inactive:
-        state = "is inactive" if item else "is not in the PSA catalog"
-        if product.on_psa_product_missing == "pause":
-            return _billed(None, identifier), f"PSA product {identifier!r} {state} (paused)"
-        return _repaired(ctx, product, repairs, f"PSA product {identifier!r} {state}"), None
-    return _billed(item, identifier), None
-
-
-def _repaired(
-    ctx: PlanContext, product: Product, repairs: dict[str, CatalogRepair], missing: str
-) -> _Billed:
-    fallback = default_identifier(product.sku)
-    existing = ctx.snapshot.catalog.get(fallback.casefold())
-    repair = CatalogRepair(
-        sku=product.sku,
-        missing=product.psa_product or "",
-        identifier=fallback,
-        description=(product.description or product.name or product.sku)[:60],
-        exists=existing is not None,
-        price=product.unit_price,
-        cost=product.unit_cost,
-    )
-    if existing is not None or repair.price is not None:
-        repairs[product.sku] = repair
-    if existing is not None:
-        return _billed(existing, fallback)
-    unpriced = (
-        f"no unit price: {missing}, and the catalog item psabill would create instead "
-        f"({fallback!r}) has none, so it would bill at 0; set unit_price"
-    )
-    return _Billed(fallback, None, repair.description, repair.price, repair.cost, unpriced)
-
-
-def _billed(item: CatalogItem | None, identifier: str) -> _Billed:
-    """``item`` billed under ``identifier``, the name the mapping gives it."""
-    unpriced = (
-        f"no unit price: neither the product mapping nor catalog item {identifier!r} has one, "
-        "so it would bill at 0; set unit_price"
-    )
-    if item is None:
-        return _Billed(identifier, None, "", None, None, unpriced)
-    return _Billed(identifier, item.id, item.description, item.price, item.cost, unpriced)
+    action: Action
+    why: str
+    addition_id: int | None = None
+    current: Decimal | None = None
+    desired: Decimal | None = None
 
 
 def _diff(
-    ctx: PlanContext,
-    line: PlanLine,
-    product: Product,
-    additions: tuple[Addition, ...],
-    desired: Decimal | None,
-) -> PlanLine | None:
-    live = [a for a in additions if not a.is_cancelled(ctx.today)]
-    known = ctx.known_additions.get((line.customer, product.sku))
-    drifted = [a for a in live if a.id == known and _ident(a) != _ident_of(line.psa_product)]
-    if drifted:
+    ctx: PlanContext, product: Product, found: Found, desired: Decimal | None
+) -> _Verdict | None:
+    if found.drifted is not None:
+        drifted = found.drifted
         why = (
-            f"addition #{drifted[0].id} synced earlier for this SKU now bills "
-            f"{drifted[0].product_identifier!r}: the PSA product was renamed; map the SKU to it"
+            f"addition #{drifted.id} synced earlier for this SKU now bills "
+            f"{drifted.product_identifier!r}: the PSA product was renamed; map the SKU to it"
         )
-        return replace(line, addition_id=drifted[0].id, why=why)
-    mine = [a for a in live if _ident(a) == _ident_of(line.psa_product)]
+        return _Verdict("error", why, addition_id=drifted.id)
+    mine = found.mine
     if len(mine) > 1:
         ids = ", ".join(f"#{a.id}" for a in mine)
-        return replace(line, action="ambiguous", why=f"several active additions ({ids})")
+        return _Verdict("ambiguous", f"several active additions ({ids})")
     current = mine[0] if mine else None
     if desired is None:
-        return _usage_gone(ctx, line, product, current)
+        return _usage_gone(ctx, product, current)
     if current is None:
         if desired == 0:
-            return replace(line, action="unchanged", desired=desired, why="usage is 0, no addition")
-        return replace(line, action="create", desired=desired, why="no active addition yet")
-    line = replace(line, addition_id=current.id, current=current.quantity, desired=desired)
+            return _Verdict("unchanged", "usage is 0, no addition", desired=desired)
+        return _Verdict("create", "no active addition yet", desired=desired)
+    found_at = (current.id, current.quantity, desired)
     if current.quantity == desired:
-        return replace(line, action="unchanged", why="quantity already matches")
-    return replace(line, action="update", why="usage changed")
+        return _Verdict("unchanged", "quantity already matches", *found_at)
+    return _Verdict("update", "usage changed", *found_at)
 
 
-def _usage_gone(
-    ctx: PlanContext, line: PlanLine, product: Product, current: Addition | None
-) -> PlanLine | None:
+def _usage_gone(ctx: PlanContext, product: Product, current: Addition | None) -> _Verdict | None:
     if current is None:
         return None  # nothing reported, nothing billed: nothing to say
-    line = replace(line, addition_id=current.id, current=current.quantity)
     policy = product.on_usage_gone
+    gone = partial(_Verdict, addition_id=current.id, current=current.quantity)
     if policy == "keep":
-        return replace(line, action="keep", why="no usage reported (on_usage_gone = keep)")
+        return gone("keep", "no usage reported (on_usage_gone = keep)")
     if policy == "zero":
         if current.quantity == 0:
-            return replace(line, action="unchanged", desired=Decimal(0), why="already 0")
-        return replace(line, action="zero", desired=Decimal(0), why="no usage reported")
-    return replace(line, action="cancel", desired=Decimal(0), why=f"no usage; cancel {ctx.today}")
-
-
-def _ident(addition: Addition) -> str:
-    return addition.product_identifier.casefold()
-
-
-def _ident_of(identifier: str | None) -> str:
-    return (identifier or "").casefold()
+            return gone("unchanged", "already 0", desired=Decimal(0))
+        return gone("zero", "no usage reported", desired=Decimal(0))
+    return gone("cancel", f"no usage; cancel {ctx.today}", desired=Decimal(0))

@@ -75,7 +75,7 @@ class Agreement:
         return status
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Addition:
     id: int
     agreement_id: int

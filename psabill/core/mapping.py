@@ -12,14 +12,29 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from psabill.config.models import Config, Customer, Product
 
 Scoped = TypeVar("Scoped", Customer, Product)
 
 
-@dataclass(frozen=True)
+class Reported(Protocol):
+    """What :func:`resolve` reads of a usage record: a :class:`Usage`, or a source's own."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def customer(self) -> str: ...
+    @property
+    def sku(self) -> str: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def location(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """One usage record as the planner sees it."""
 
@@ -30,7 +45,7 @@ class Usage:
     location: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Desired:
     """The quantity one customer should be billed for one vendor product."""
 
@@ -99,27 +114,78 @@ def products_for(config: Config, customer: Customer) -> list[Product]:
     entries only; note that :func:`find_product` picks among all entries, so there a scoped
     entry that is switched off or unmapped shadows the generic one.
     """
-    by_sku: dict[str, list[Product]] = {}
-    for product in config.products:
-        if product.sync and product.psa_product is not None:
-            by_sku.setdefault(product.sku, []).append(product)
-    chosen = (most_specific(group, customer.source) for _, group in sorted(by_sku.items()))
-    return [product for product in chosen if product is not None]
+    return list(MappingIndex(config).products_for(customer))
 
 
-def resolve(config: Config, usage: Iterable[Usage], scope: Collection[str]) -> Resolution:
+class MappingIndex:
+    """:func:`find_customer`, :func:`find_product` and :func:`products_for` for many lookups.
+
+    The entries are grouped by vendor id and SKU once, keeping their order in the config, and
+    :func:`most_specific` picks within a group; each answer is remembered, so resolving N
+    records over M mappings costs O(N + M) instead of O(N x M). Same answers as the functions,
+    for the config it was built from.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self._customers = _grouped((c.id, c) for c in config.customers)
+        self._products = _grouped((p.sku, p) for p in config.products)
+        billable = _grouped(
+            (p.sku, p) for p in config.products if p.sync and p.psa_product is not None
+        )
+        self._billable = sorted(billable.items())
+        self._customer_found: dict[tuple[str, str], Customer | None] = {}
+        self._product_found: dict[tuple[str, str], Product | None] = {}
+        self._for_source: dict[str | None, tuple[Product, ...]] = {}
+
+    def customer(self, source: str, vendor_id: str) -> Customer | None:
+        """:func:`find_customer`."""
+        try:
+            return self._customer_found[source, vendor_id]
+        except KeyError:
+            found = most_specific(self._customers.get(vendor_id, ()), source)
+            self._customer_found[source, vendor_id] = found
+            return found
+
+    def product(self, source: str, sku: str) -> Product | None:
+        """:func:`find_product`."""
+        try:
+            return self._product_found[source, sku]
+        except KeyError:
+            found = most_specific(self._products.get(sku, ()), source)
+            self._product_found[source, sku] = found
+            return found
+
+    def products_for(self, customer: Customer) -> tuple[Product, ...]:
+        """:func:`products_for`; the answer depends on the customer's source only."""
+        found = self._for_source.get(customer.source)
+        if found is None:
+            chosen = (most_specific(group, customer.source) for _, group in self._billable)
+            found = self._for_source[customer.source] = tuple(p for p in chosen if p is not None)
+        return found
+
+
+def _grouped(pairs: Iterable[tuple[str, Scoped]]) -> dict[str, list[Scoped]]:
+    groups: dict[str, list[Scoped]] = {}
+    for key, entry in pairs:
+        groups.setdefault(key, []).append(entry)
+    return groups
+
+
+def resolve(config: Config, usage: Iterable[Reported], scope: Collection[str]) -> Resolution:
     """Desired quantities for the customers whose keys are in ``scope``."""
+    index = MappingIndex(config)
+    keys = scope if isinstance(scope, set | frozenset) else frozenset(scope)
     out = Resolution()
     for record in usage:
-        product = find_product(config, record.source, record.sku)
-        customer = find_customer(config, record.source, record.customer)
+        product = index.product(record.source, record.sku)
+        customer = index.customer(record.source, record.customer)
         if product is None or product.psa_product is None:
             _count(out.unmapped_products, record, record.sku)
         if customer is None:
             _count(out.unmapped_customers, record, record.customer)
         if product is None or product.psa_product is None or customer is None:
             continue
-        if customer_key(customer) not in scope:
+        if customer_key(customer) not in keys:
             continue
         if not product.sync or not customer.sync:
             what = f"product {product.sku}" if not product.sync else f"customer {customer.id}"
@@ -130,7 +196,7 @@ def resolve(config: Config, usage: Iterable[Usage], scope: Collection[str]) -> R
     return out
 
 
-def _add(out: Resolution, customer: Customer, product: Product, record: Usage) -> None:
+def _add(out: Resolution, customer: Customer, product: Product, record: Reported) -> None:
     key = (customer_key(customer), product.sku)
     seen = out.desired.get(key)
     if seen is None:
@@ -150,7 +216,7 @@ def _add(out: Resolution, customer: Customer, product: Product, record: Usage) -
     )
 
 
-def _count(table: dict[tuple[str, str], Unmapped], record: Usage, ident: str) -> None:
+def _count(table: dict[tuple[str, str], Unmapped], record: Reported, ident: str) -> None:
     key = (record.source, ident)
     old = table.get(key)
     records = (old.records if old else 0) + 1

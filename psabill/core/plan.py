@@ -37,7 +37,7 @@ class Snapshot:
     catalog: Mapping[str, CatalogItem]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanLine:
     customer: str
     customer_label: str

@@ -24,7 +24,7 @@ MAX_QUANTITY = Decimal(10_000_000)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UsageRecord:
     """One validated seat count: ``quantity`` of ``sku`` used by ``customer``."""
 
@@ -50,7 +50,7 @@ class SourceResult:
         return self.error is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawRow:
     """The raw values of one row, before any checking.
 
@@ -86,18 +86,25 @@ def collect(
     source: Source, rows: Iterable[RawRow], decimal_skus: frozenset[str]
 ) -> tuple[UsageRecord, ...]:
     """Validate every row and merge repeated (customer, SKU) pairs per ``source.duplicates``."""
-    merged: dict[tuple[str, str], list[UsageRecord]] = {}
+    first: dict[tuple[str, str], UsageRecord] = {}
+    repeated: dict[tuple[str, str], list[UsageRecord]] = {}  # only pairs seen twice: no list each
     for row in rows:
         record = to_record(source, row, decimal_skus)
-        seen = merged.setdefault((record.customer, record.sku), [])
-        if seen and source.duplicates == "refuse":
+        key = (record.customer, record.sku)
+        seen = first.setdefault(key, record)
+        if seen is record:
+            continue
+        if source.duplicates == "refuse":
             raise SourceError(
                 f'{source.name}: customer "{record.customer}" SKU "{record.sku}" appears twice: '
-                f"{seen[0].location} and {record.location}",
+                f"{seen.location} and {record.location}",
                 hint='remove the repeated row, or set duplicates = "sum" to add them up',
             )
-        seen.append(record)
-    return tuple(_merge(source.name, group) for group in merged.values())
+        repeated.setdefault(key, [seen]).append(record)
+    return tuple(
+        _merge(source.name, repeated[key]) if key in repeated else record
+        for key, record in first.items()
+    )
 
 
 def _merge(name: str, group: list[UsageRecord]) -> UsageRecord:
@@ -138,28 +145,29 @@ def _text(row: RawRow, name: str) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise SourceError(f"{row.ref(name)}: expected text, got {show(value)}")
-    if not value.strip():
+    text = value.strip()
+    if not text:
         raise SourceError(f"{row.ref(name)}: value is empty")
-    return value.strip()
+    return text
 
 
 def _quantity(row: RawRow, name: str, *, decimal: bool, sku: str) -> Decimal:
     raw = _value(row, name)
     number = parse_quantity(raw)
-    where = row.ref(name)
-    if number == "is empty":
-        raise SourceError(f"{where}: value is empty")
     if isinstance(number, str):
+        if number == "is empty":
+            raise SourceError(f"{row.ref(name)}: value is empty")
         comma = isinstance(raw, str) and "," in raw
         hint = 'use "." as the decimal point and no thousands separators' if comma else None
-        raise SourceError(f"{where}: {show(raw)} {number}", hint=hint)
+        raise SourceError(f"{row.ref(name)}: {show(raw)} {number}", hint=hint)
     if number > MAX_QUANTITY:
-        raise SourceError(f"{where}: {show(raw)} is too large (more than {MAX_QUANTITY:,})")
+        too_large = f"is too large (more than {MAX_QUANTITY:,})"
+        raise SourceError(f"{row.ref(name)}: {show(raw)} {too_large}")
     if number == number.to_integral_value():
         return Decimal(int(number))
     if not decimal:
         raise SourceError(
-            f"{where}: {show(raw)} is not a whole number",
+            f"{row.ref(name)}: {show(raw)} is not a whole number",
             hint=f'set decimal_quantities = true on product "{sku}" if it is billed in fractions',
         )
     return number
@@ -173,11 +181,11 @@ def parse_quantity(raw: object) -> Decimal | str:
         raw = Decimal(raw)
     if isinstance(raw, str):
         text = raw.strip()
-        if not text:
-            return "is empty"
-        if text.lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
-            return "is not a finite number"
         if not _PLAIN_NUMBER.fullmatch(text):
+            if not text:
+                return "is empty"
+            if text.lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
+                return "is not a finite number"
             return "is not a number"
         try:
             raw = Decimal(text)

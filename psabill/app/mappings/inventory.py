@@ -15,9 +15,10 @@ from typing import Generic, TypeVar
 
 from psabill.app.mappings.store import read_draft
 from psabill.app.mappings.verify import with_client
+from psabill.app.planning import collector_held
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config, Customer, Product
-from psabill.core.mapping import customer_key, find_customer, find_product, most_specific
+from psabill.core.mapping import MappingIndex, customer_key, most_specific
 from psabill.errors import PsabillError
 from psabill.psa.base import PsaClient
 from psabill.sources import SourceResult, read_all
@@ -72,6 +73,7 @@ def products(
     identifiers = sorted({p.psa_product for p in config.products if p.psa_product})
     if check_psa and identifiers:
         catalog, out.psa_error = _catalog(loaded, identifiers)
+    seen = _Seen.of(config, sources)
     for product in config.products:
         out.rows.append(
             ProductRow(
@@ -81,36 +83,59 @@ def products(
                 product.psa_product,
                 product.sync,
                 totals.get(product.sku),
-                _product_seen_in(config, sources, product),
+                seen.product_in(product),
                 _product_status(product.psa_product, catalog),
                 origins.get((product.sku, product.source), "psabill.toml"),
             )
         )
-    out.rows.extend(_unmapped_products(config, sources, totals))
+    out.rows.extend(_unmapped_products(seen, totals))
     return out
 
 
-def _product_seen_in(
-    config: Config, sources: list[SourceResult], product: Product
-) -> tuple[str, ...]:
-    """The sources that report ``product``'s SKU and whose usage this very entry maps."""
-    return tuple(
-        r.source
-        for r in sources
-        if any(u.sku == product.sku for u in r.records)
-        and find_product(config, r.source, product.sku) == product
-    )
+@dataclass(frozen=True)
+class _Seen:
+    """The (vendor id or SKU, source) pairs the sources report, and the config's mappings
+    indexed, so each row is found without scanning every usage record again."""
+
+    mappings: MappingIndex
+    sources: tuple[str, ...]
+    customers: frozenset[tuple[str, str]]
+    skus: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, config: Config, sources: list[SourceResult]) -> _Seen:
+        return cls(
+            MappingIndex(config),
+            tuple(r.source for r in sources),
+            frozenset((u.customer, r.source) for r in sources for u in r.records),
+            frozenset((u.sku, r.source) for r in sources for u in r.records),
+        )
+
+    def product_in(self, product: Product) -> tuple[str, ...]:
+        """The sources that report ``product``'s SKU and whose usage this very entry maps."""
+        return tuple(
+            source
+            for source in self.sources
+            if (product.sku, source) in self.skus
+            and self.mappings.product(source, product.sku) == product
+        )
+
+    def customer_in(self, customer: Customer) -> tuple[str, ...]:
+        """The sources whose usage of ``customer``'s vendor id this very entry maps."""
+        return tuple(
+            source
+            for source in self.sources
+            if self.mappings.customer(source, customer.id) == customer
+            and (customer.id, source) in self.customers
+        )
 
 
-def _unmapped_products(
-    config: Config, sources: list[SourceResult], totals: dict[str, Decimal]
-) -> list[ProductRow]:
+def _unmapped_products(seen: _Seen, totals: dict[str, Decimal]) -> list[ProductRow]:
     """A row for each (SKU, source) the sources report that no product entry maps."""
-    seen_pairs = {(u.sku, r.source) for r in sources for u in r.records}
     return [
         ProductRow(sku, source, None, None, True, totals.get(sku), (source,), "unmapped", "-")
-        for sku, source in sorted(seen_pairs)
-        if find_product(config, source, sku) is None
+        for sku, source in sorted(seen.skus)
+        if seen.mappings.product(source, sku) is None
     ]
 
 
@@ -144,6 +169,7 @@ def customers(
     identifiers = sorted({c.psa_company for c in config.customers})
     if check_psa and identifiers:
         companies, out.psa_error = _companies(loaded, identifiers)
+    seen = _Seen.of(config, sources)
     for customer in config.customers:
         out.rows.append(
             CustomerRow(
@@ -154,36 +180,23 @@ def customers(
                 customer.psa_company,
                 customer.settings,
                 customer.sync,
-                _customer_seen_in(config, sources, customer),
+                seen.customer_in(customer),
                 _company_status(customer.psa_company, companies),
                 origins.get((customer.id, customer.source), "psabill.toml"),
             )
         )
-    out.rows.extend(_unmapped_customers(config, sources))
+    out.rows.extend(_unmapped_customers(seen))
     return out
 
 
-def _customer_seen_in(
-    config: Config, sources: list[SourceResult], customer: Customer
-) -> tuple[str, ...]:
-    """The sources whose usage of ``customer``'s vendor id this very entry maps."""
-    return tuple(
-        r.source
-        for r in sources
-        if find_customer(config, r.source, customer.id) == customer
-        and any(u.customer == customer.id for u in r.records)
-    )
-
-
-def _unmapped_customers(config: Config, sources: list[SourceResult]) -> list[CustomerRow]:
+def _unmapped_customers(seen: _Seen) -> list[CustomerRow]:
     """A row for each (vendor id, source) the sources report that no customer entry maps."""
-    seen_pairs = {(u.customer, r.source) for r in sources for u in r.records}
     return [
         CustomerRow(
             f"{source}:{ident}", ident, source, None, None, "-", True, (source,), "unmapped", "-"
         )
-        for ident, source in sorted(seen_pairs)
-        if find_customer(config, source, ident) is None
+        for ident, source in sorted(seen.customers)
+        if seen.mappings.customer(source, ident) is None
     ]
 
 
@@ -197,12 +210,13 @@ def _read_sources(
     loaded: LoadedConfig, env: Mapping[str, str]
 ) -> tuple[list[SourceResult], list[str]]:
     config = loaded.config
-    results = read_all(
-        config.sources,
-        base_dir=loaded.base_dir,
-        env=env,
-        decimal_skus=frozenset(p.sku for p in config.products if p.decimal_quantities),
-    )
+    with collector_held():  # 100,000 records: see collector_held
+        results = read_all(
+            config.sources,
+            base_dir=loaded.base_dir,
+            env=env,
+            decimal_skus=frozenset(p.sku for p in config.products if p.decimal_quantities),
+        )
     errors = [f"{r.source}: {r.error}" for r in results if r.error is not None]
     return [r for r in results if r.error is None], errors
 

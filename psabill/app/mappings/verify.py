@@ -15,7 +15,7 @@ from typing import TypeVar
 from psabill.config.models import Config, Contract, Customer
 from psabill.core.contracts import choose_agreement, contract_for
 from psabill.core.entities import Agreement, CatalogItem, Company
-from psabill.core.mapping import customer_key, products_for
+from psabill.core.mapping import MappingIndex, customer_key
 from psabill.errors import NotInPsa
 from psabill.psa import PsaClient, RetryPolicy, open_client
 
@@ -105,13 +105,14 @@ async def verify_customers(client: PsaClient, config: Config) -> list[CustomerCh
     for item in agreements:
         by_company.setdefault(item.company_id, []).append(item)
     checks = []
+    mappings = MappingIndex(config)
     for customer in config.customers:
         found = live.get(customer.psa_company.casefold())
         if found is None:
             state = "is deleted" if customer.psa_company.casefold() in deleted else "was not found"
             problems = [f"PSA company {customer.psa_company!r} {state}"]
         else:
-            problems = _contract_problems(config, customer, by_company.get(found.id, []))
+            problems = _contract_problems(config, mappings, customer, by_company.get(found.id, []))
         checks.append(
             CustomerCheck(
                 customer_key(customer),
@@ -124,9 +125,9 @@ async def verify_customers(client: PsaClient, config: Config) -> list[CustomerCh
 
 
 def _contract_problems(
-    config: Config, customer: Customer, agreements: list[Agreement]
+    config: Config, mappings: MappingIndex, customer: Customer, agreements: list[Agreement]
 ) -> list[str]:
-    skus = [product.sku for product in products_for(config, customer)]
+    skus = [product.sku for product in mappings.products_for(customer)]
     problems = []
     for sku in skus or ["*"]:
         choice = choose_agreement(contract_for(config, customer, sku), agreements, on=None)
