@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +23,8 @@ from psabill.config.loader import load_config
 from psabill.core.report import Stage, SyncRequest
 from tests.reliability.mail_log import LoggedFolder
 
-PATIENCE = 120.0
-"""Seconds to wait for the kill; an orphan (its parent died) then exits on its own."""
 ORPHANED = 70
+"""Exit code of a ``kill`` child whose stdin closed first: its parent died, nobody will kill it."""
 
 
 def main(argv: list[str]) -> int:
@@ -42,10 +40,9 @@ def main(argv: list[str]) -> int:
         passed += 1
         if passed == int(occurrence):
             print(f"reached {stage}", flush=True)
+            sys.stdin.readline()  # the parent's line ("hold"), its SIGKILL, or its death (EOF)
             if mode == "hold":
-                sys.stdin.readline()
                 return
-            time.sleep(PATIENCE)
             os._exit(ORPHANED)
 
     folder = loaded.base_dir / (loaded.config.notify.folder or "mail")
