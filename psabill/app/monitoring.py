@@ -9,7 +9,7 @@ from pathlib import Path
 from psabill.config.ops_models import Monitoring
 from psabill.config.salvage import salvage_monitoring
 
-Pinger = Callable[[Monitoring, str], "str | None"]
+Pinger = Callable[[Monitoring, str], str | None]
 
 
 def ping(monitoring: Monitoring, state: str) -> str | None:

@@ -246,7 +246,7 @@ class Runner:
             return []
         if report.outcome == "not_due" and not report.missed and not self._outbox_waits():
             return []  # the hourly heartbeat's fast path: no mail stack to load
-        from psabill.notify import after_run, deliver, retry_pending
+        from psabill.notify import after_run, retry_pending
         from psabill.notify.events import not_queued
 
         if report.outcome == "not_due" and not report.missed:
@@ -257,7 +257,8 @@ class Runner:
         self.stage("summary")  # stored with the run's end; none delivered yet
         problems = [not_queued(report.mail_problem)] if report.mail_problem else []
         now = self.clock()
-        return problems + deliver(self.loaded, self.state_dir, now, report.mail_queued, self.mail)
+        labels = report.mail_queued
+        return problems + retry_pending(self.loaded, self.state_dir, now, self.mail, labels=labels)
 
     def _outbox_waits(self) -> bool:
         with existing_ledger(self.state_dir) as ledger:

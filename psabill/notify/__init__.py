@@ -37,7 +37,6 @@ __all__ = [
     "Outgoing",
     "SessionFactory",
     "after_run",
-    "deliver",
     "events_of",
     "flush_outbox",
     "outgoing",
@@ -127,18 +126,6 @@ def outgoing(
     return Outgoing(mail, tuple(c.label for c in composed))
 
 
-def deliver(
-    loaded: LoadedConfig,
-    state_dir: Path,
-    now: datetime,
-    labels: Mapping[int, str],
-    session: SessionFactory | None = None,
-) -> list[MailEvent]:
-    """Send everything pending: this run's messages (named by ``labels``, outbox id →
-    label) and whatever earlier ones left behind. Never raises."""
-    return retry_pending(loaded, state_dir, now, session, labels=labels)
-
-
 def retry_pending(
     loaded: LoadedConfig,
     state_dir: Path,
@@ -147,7 +134,8 @@ def retry_pending(
     *,
     labels: Mapping[int, str] | None = None,
 ) -> list[MailEvent]:
-    """Resend what earlier runs left in the outbox; for invocations that ran nothing.
+    """Send everything pending in the outbox; ``labels`` (outbox id → label) name a run's own
+    messages, others go by outbox id.
 
     An hourly `psabill sync` that is not due calls this, so a summary queued
     during an SMTP outage goes out within the hour, not next billing period.
