@@ -21,6 +21,11 @@ Retries are bounded by :class:`~psabill.psa.pacing.RetryPolicy`: a count, a cap 
 cap on all waits together. When retries run out the last response is returned (the adapter
 reports it) or, after transport errors, a :class:`~psabill.errors.PsaError` is raised.
 Request headers (``Authorization``) never reach a message or a log line.
+
+A sync sends thousands of requests, so the CPU each one costs here counts (see
+``benchmarks/request_cost.py``): each request in flight has a client of its own, of one kept-alive
+connection (:class:`~psabill.psa.tasks.Lanes`), and its query string is encoded once, as httpx
+would encode it, rather than merged into an already parsed URL.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import httpx
 
@@ -47,7 +54,7 @@ from psabill.psa.pacing import (
     parse_retry_after,
     utc_now,
 )
-from psabill.psa.tasks import AsyncClosing
+from psabill.psa.tasks import AsyncClosing, Lanes
 
 logger = logging.getLogger("psabill.psa")
 
@@ -106,7 +113,7 @@ def tls_failure(error: BaseException) -> ssl.SSLCertVerificationError | None:
 
 
 class HttpClient(AsyncClosing):
-    """One pooled ``httpx.AsyncClient`` with pacing and the retry rules above."""
+    """Up to ``concurrency`` requests at once, paced, with the retry rules above."""
 
     def __init__(
         self,
@@ -127,21 +134,33 @@ class HttpClient(AsyncClosing):
         self.bucket = TokenBucket(
             settings.rate_limit, burst=settings.burst, monotonic=monotonic, sleep=sleep
         )
-        limits = httpx.Limits(
-            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-        )
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout),
-            limits=limits,
-            verify=settings.verify,
-            transport=transport,
-            headers={"User-Agent": settings.user_agent},
+        # The lanes share one SSL context and one cookie jar, as one client's connections do.
+        self._transport = transport
+        self._verify = settings.verify
+        self._cookies = CookieJar()
+        if transport is None:
+            self._verify = httpx.create_ssl_context(verify=settings.verify)
+            self._lanes = Lanes(self._open)
+        else:  # a test's transport does its own pooling: every lane shares one client
+            shared = self._open()
+            self._lanes = Lanes(lambda: shared)
+
+    def _open(self) -> httpx.AsyncClient:
+        """A lane's client: one connection, or all of them over a transport passed in."""
+        size = 1 if self._transport is None else self.settings.concurrency
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self.settings.timeout),
+            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            verify=self._verify,
+            cookies=self._cookies,
+            transport=self._transport,
+            headers={"User-Agent": self.settings.user_agent},
             follow_redirects=False,
         )
 
     async def aclose(self) -> None:
-        """Close the connection pool; the client cannot be used afterwards."""
-        await self._client.aclose()
+        """Close every connection; the client cannot be used afterwards."""
+        await self._lanes.aclose()
 
     async def settle(self, retry: int) -> None:
         """Wait before re-reading after :class:`UnknownOutcome`: a backoff delay, and at least
@@ -162,6 +181,9 @@ class HttpClient(AsyncClosing):
     ) -> httpx.Response:
         """Send with retries; ``target`` names the request in messages (default: the path)."""
         method = method.upper()
+        if params and "?" not in url and "#" not in url:
+            # What httpx would send, without parsing the URL twice and merging QueryParams.
+            url, params = f"{url}?{urlencode(params)}", None
         call = _Call(
             method=method,
             label=target or httpx.URL(url).path,
@@ -198,9 +220,8 @@ class HttpClient(AsyncClosing):
     ) -> httpx.Response:
         async with self._slots:
             await self.bucket.acquire()
-            return await self._client.request(
-                method, url, params=params, json=json, headers=headers
-            )
+            with self._lanes.lane() as client:
+                return await client.request(method, url, params=params, json=json, headers=headers)
 
     def _after_error(self, call: _Call, error: httpx.TransportError) -> float:
         """The wait before retrying after ``error``; raise when it must not be retried."""

@@ -56,6 +56,8 @@ class CwSession:
         self.cloud = site.cloud
         self._refetched = False
         self._lock = asyncio.Lock()
+        self._api_url: tuple[str | None, str] = (None, "")
+        """The codebase the API URL was last built for, and that URL."""
         public, private = psa.public_key.get_secret_value(), psa.private_key.get_secret_value()
         token = base64.b64encode(f"{psa.company}+{public}:{private}".encode()).decode("ascii")
         self._headers = {
@@ -71,11 +73,14 @@ class CwSession:
     # -- discovery -----------------------------------------------------------------------------
 
     async def api_url(self) -> str:
-        async with self._lock:
-            if self.codebase is None:
-                info = await self.company_info()
-                self.codebase, self.cloud = info.codebase, self.cloud or info.cloud
-            return self.site.api_url(self.codebase)
+        if self.codebase is None:  # every request asks; only discovery needs the lock
+            async with self._lock:
+                if self.codebase is None:
+                    info = await self.company_info()
+                    self.codebase, self.cloud = info.codebase, self.cloud or info.cloud
+        if self._api_url[0] != self.codebase:
+            self._api_url = (self.codebase, self.site.api_url(self.codebase))
+        return self._api_url[1]
 
     async def company_info(self) -> CompanyInfo:
         endpoint = f"login/companyinfo/{self.company}"
