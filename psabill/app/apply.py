@@ -5,6 +5,10 @@ leaves a trace; after all writes the touched agreements are read back and
 each line is ``confirmed`` only if the PSA really holds what was planned.
 One failing line never stops the others. Writes are absolute, so a re-run
 after a crash converges instead of doubling.
+
+The ledger is synced to disk once per batch of lines, not once per line: all
+writes become ``sent`` in one transaction before the first request, and the
+confirmed lines in one after the read-back.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from psabill.core.report import Stage
 from psabill.errors import PsaError
 from psabill.psa.base import PsaClient
 from psabill.psa.tasks import gather_all
-from psabill.state import Ledger, NewLine
+from psabill.state import Ledger, LineUpdate, NewLine
 
 
 class Observer(Protocol):
@@ -131,6 +135,7 @@ class Applier:
     async def _send_all(
         self, writes: dict[int, PlanLine], results: dict[int, LineResult], today: date
     ) -> dict[int, PlanLine]:
+        self.ledger.update_lines([LineUpdate(i, "sent") for i in writes], at=self.now())
         sends = (self._send(i, line, today) for i, line in writes.items())
         outcomes = await gather_all(sends)
         sent: dict[int, PlanLine] = {}
@@ -142,7 +147,6 @@ class Applier:
         return sent
 
     async def _send(self, line_id: int, line: PlanLine, today: date) -> PlanLine | LineResult:
-        self.ledger.update_line(line_id, status="sent", at=self.now())
         try:
             addition = await self._write(line, today)
         except PsaError as exc:
@@ -183,26 +187,36 @@ class Applier:
         try:
             reads = await gather_all(self.client.additions(a) for a in agreements)
         except PsaError as exc:
-            return {i: self._fail(i, line, f"read-back failed: {exc}") for i, line in sent.items()}
+            return self._fail_all(
+                {i: (line, f"read-back failed: {exc}") for i, line in sent.items()}
+            )
         fresh = dict(zip(agreements, reads, strict=True))
-        results = {}
+        confirmed: dict[int, LineResult] = {}
+        problems: dict[int, tuple[PlanLine, str]] = {}
         for line_id, line in sent.items():
             problem = _verify(line, fresh.get(line.agreement_id or 0, []))
             if problem:
-                results[line_id] = self._fail(line_id, line, problem)
+                problems[line_id] = (line, problem)
             else:
-                self.ledger.update_line(
-                    line_id, status="confirmed", at=self.now(), addition_id=line.addition_id
-                )
-                results[line_id] = LineResult(line, "confirmed", None, line.addition_id)
-                self.observer.line_done(results[line_id])
-        return results
+                confirmed[line_id] = LineResult(line, "confirmed", None, line.addition_id)
+        changes = [LineUpdate(i, "confirmed", r.addition_id) for i, r in confirmed.items()]
+        self.ledger.update_lines(changes, at=self.now())
+        for result in confirmed.values():
+            self.observer.line_done(result)
+        return {**confirmed, **self._fail_all(problems)}
 
     def _fail(self, line_id: int, line: PlanLine, error: str) -> LineResult:
-        self.ledger.update_line(line_id, status="failed", at=self.now(), error=error)
-        result = LineResult(line, "failed", error, line.addition_id)
-        self.observer.line_done(result)
-        return result
+        return self._fail_all({line_id: (line, error)})[line_id]
+
+    def _fail_all(self, failures: dict[int, tuple[PlanLine, str]]) -> dict[int, LineResult]:
+        """Record lines as failed, in one transaction, and tell the observer."""
+        changes = [LineUpdate(i, "failed", error=error) for i, (_, error) in failures.items()]
+        self.ledger.update_lines(changes, at=self.now())
+        results = {}
+        for line_id, (line, error) in failures.items():
+            results[line_id] = LineResult(line, "failed", error, line.addition_id)
+            self.observer.line_done(results[line_id])
+        return results
 
 
 def _verify(line: PlanLine, additions: list[Addition]) -> str | None:

@@ -17,6 +17,7 @@ from psabill.state.records import (
     CompletedSlotRecord,
     LineCounts,
     LineRecord,
+    LineUpdate,
     NewLine,
     OutboxRecord,
     RunRecord,
@@ -39,6 +40,27 @@ LINE_INSERT = """
         updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+
+
+LINE_UPDATE = """
+    UPDATE run_lines SET status = ?, updated_at = ?, addition_id = COALESCE(?, addition_id),
+        error = COALESCE(?, error), old_quantity = COALESCE(?, old_quantity)
+    WHERE id = ?
+"""
+"""A line's move: fields given as ``NULL`` keep their stored value."""
+
+
+def line_update_values(change: LineUpdate, updated_at: str) -> tuple[Any, ...]:
+    """Parameters for :data:`LINE_UPDATE`; raises on a float or non-finite quantity."""
+    old_quantity = encode_decimal(change.old_quantity)
+    return (
+        change.status,
+        updated_at,
+        change.addition_id,
+        change.error,
+        old_quantity,
+        change.line_id,
+    )
 
 
 def line_values(run_id: int, line: NewLine, updated_at: str) -> tuple[Any, ...]:

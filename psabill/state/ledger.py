@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,7 +30,6 @@ from psabill.state.db import (
     check_sqlite_header,
     connect,
     create_ledger_file,
-    encode_decimal,
     encode_json,
     encode_time,
     translate_errors,
@@ -46,6 +46,7 @@ from psabill.state.records import (
     CompletedSlotRecord,
     LineRecord,
     LineStatus,
+    LineUpdate,
     NewLine,
     NewMail,
     RunRecord,
@@ -149,22 +150,30 @@ class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
         Only the moves in :data:`~psabill.state.records.LINE_TRANSITIONS` are
         allowed; anything else (say confirmed → sent) raises ValueError.
         """
-        check_choice("line status", status, LINE_TRANSITIONS)
-        values = (status, encode_time(at), addition_id, error, encode_decimal(old_quantity))
-        with self._write("update a run line") as conn:
-            row = conn.execute("SELECT status FROM run_lines WHERE id = ?", (line_id,)).fetchone()
-            if row is None:
-                raise ValueError(f"no run line {line_id} in the ledger")
-            if row["status"] not in LINE_TRANSITIONS[status]:
-                raise ValueError(
-                    f"run line {line_id} is {row['status']}; it cannot become {status}"
-                )
-            conn.execute(
-                "UPDATE run_lines SET status = ?, updated_at = ?,"
-                " addition_id = COALESCE(?, addition_id), error = COALESCE(?, error),"
-                " old_quantity = COALESCE(?, old_quantity) WHERE id = ?",
-                (*values, line_id),
-            )
+        change = LineUpdate(line_id, status, addition_id, error, old_quantity)
+        self._update_lines([change], at, "update a run line")
+
+    def update_lines(self, changes: Sequence[LineUpdate], *, at: datetime) -> None:
+        """:meth:`update_line` for many lines at once, all or none.
+
+        One transaction, so one sync to disk for the lot rather than one per line: a run
+        marks all its writes ``sent`` (each must be on disk before its request goes out) and
+        later ``confirmed`` this way. A line may appear twice (say ``sent``, then
+        ``confirmed``); the changes apply in order.
+        """
+        self._update_lines(changes, at, "update run lines")
+
+    def _update_lines(self, changes: Sequence[LineUpdate], at: datetime, doing: str) -> None:
+        for change in changes:
+            check_choice("line status", change.status, LINE_TRANSITIONS)
+        stamp = encode_time(at)
+        rows = [_rows.line_update_values(change, stamp) for change in changes]
+        if not rows:
+            return
+        with self._write(doing) as conn:
+            for change, row in zip(changes, rows, strict=True):
+                _check_move(conn, change.line_id, change.status)
+                conn.execute(_rows.LINE_UPDATE, row)
 
     def finish_run(
         self,
@@ -271,6 +280,14 @@ class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
         with self._read("check its integrity") as conn:
             rows = [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
         return [] if rows == ["ok"] else rows
+
+
+def _check_move(conn: sqlite3.Connection, line_id: int, status: LineStatus) -> None:
+    row = conn.execute("SELECT status FROM run_lines WHERE id = ?", (line_id,)).fetchone()
+    if row is None:
+        raise ValueError(f"no run line {line_id} in the ledger")
+    if row["status"] not in LINE_TRANSITIONS[status]:
+        raise ValueError(f"run line {line_id} is {row['status']}; it cannot become {status}")
 
 
 @contextmanager

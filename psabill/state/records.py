@@ -70,6 +70,18 @@ class NewLine:
 
 
 @dataclass(frozen=True)
+class LineUpdate:
+    """One line's move for :meth:`~psabill.state.ledger.Ledger.update_lines`; a field left
+    ``None`` keeps the stored value."""
+
+    line_id: int
+    status: LineStatus
+    addition_id: int | None = None
+    error: str | None = None
+    old_quantity: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class LineCounts:
     """How many of a run's lines are in each status."""
 
