@@ -54,6 +54,22 @@ class StuckMail:
 
 
 @dataclass(frozen=True)
+class PacingStats:
+    """How the run paced its PSA requests (filled by the PSA client, shown by summaries)."""
+
+    requests: int = 0
+    """HTTP requests sent, retries included."""
+    throttled: int = 0
+    """429 answers received (each a request the PSA refused for the rate)."""
+    waited: float = 0.0
+    """Seconds requests spent waiting for the pacer or a ``Retry-After``."""
+    ceiling: float | None = None
+    """Requests a minute the pacer started at; ``None``: no limit."""
+    final_rate: float | None = None
+    """Requests a minute the pacer allowed at the end; ``None``: no limit."""
+
+
+@dataclass(frozen=True)
 class SyncRequest:
     trigger: Trigger = "scheduled"
     only: str | None = None
@@ -96,6 +112,8 @@ class SyncReport:
     """Why this run's summaries could not be made (a bug), if they could not."""
     stuck_mail: list[StuckMail] = field(default_factory=list)
     """Summaries still undelivered past ``[notify] alert_after``, after this run's flush."""
+    pacing: PacingStats | None = None
+    """How PSA requests were paced; ``None`` when the run sent none."""
 
     @property
     def exit_code(self) -> ExitCode:
