@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported where used: `psabill --version` and `due` stay fas
     from rich.console import Console
 
     from psabill.config.loader import LoadedConfig
+    from psabill.config.validated import Validated
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("psabill")
@@ -43,7 +44,7 @@ class App:
     _loaded: LoadedConfig | None = None
 
     def config_path(self) -> Path:
-        from psabill.config.loader import find_config
+        from psabill.config.files import find_config
 
         return find_config(self.config_option, self.env, Path.cwd())
 
@@ -56,8 +57,29 @@ class App:
                 warn(warning)
         return self._loaded
 
+    def validated(self) -> Validated | None:
+        """What the due decision reads of the config, without the schema, when the config is
+        unchanged since a full validation (:mod:`psabill.config.validated`); None: load it."""
+        from psabill.config.validated import recall
+
+        try:
+            return recall(self.config_path(), self.env, self.state_dir())
+        except PsabillError:  # no config file, no state directory: the full path says so
+            return None
+
+    def remember_validated(self) -> None:
+        """Note the loaded config for :meth:`validated` (only in an existing state directory)."""
+        from psabill.config.validated import remember
+
+        loaded = self.loaded()
+        try:
+            state_dir = self.state_dir()
+        except PsabillError:  # no state directory can be chosen: nowhere to remember it
+            return
+        remember(loaded, state_dir)
+
     def state_dir(self) -> Path:
-        from psabill.state import resolve_state_dir
+        from psabill.state.paths import resolve_state_dir
 
         return resolve_state_dir(self.state_dir_option, self.env)
 

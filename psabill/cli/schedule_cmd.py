@@ -11,14 +11,16 @@ from zoneinfo import ZoneInfo
 import click
 
 from psabill.app.due import completed_reader
-from psabill.cli.app import App, echo_json, parse_instant, pass_app, stdout_console
-from psabill.config.models import Config, Schedule
+from psabill.cli.app import App, echo_json, parse_instant, pass_app, stdout_console, warn
 from psabill.core.due import TargetDue, evaluate_targets, targets
 from psabill.core.schedule.engine import Due, Slot, format_duration, next_slots
 from psabill.errors import ExitCode
 
 if TYPE_CHECKING:  # rich loads only when a table is shown: `psabill due` stays fast
     from rich.table import Table
+
+    from psabill.config.models import Config
+    from psabill.core.due import Scheduled, Timetable
 
 _AT_HELP = "Pretend it is this instant (ISO 8601 with offset) - a what-if."
 
@@ -128,7 +130,7 @@ def schedule(app: App, count: int, customer: str | None, at: str | None, as_json
 
 
 def _schedule_json(
-    cfg: Config, sched: Schedule, slots: Sequence[Slot], status: Sequence[TargetDue]
+    cfg: Config, sched: Scheduled, slots: Sequence[Slot], status: Sequence[TargetDue]
 ) -> dict[str, Any]:
     """``schedule --json``: the rule shown, its next slots and each target's due decision."""
     zone = cfg.account.zone
@@ -175,7 +177,7 @@ def due(app: App, customer: str | None, at: str | None, as_json: bool) -> None:
       psabill due && psabill sync
       psabill due --at 2026-12-01T11:00Z --json
     """
-    cfg = app.loaded().config
+    cfg = _timetable(app)
     zone = cfg.account.zone
     with completed_reader(app.state_dir()) as last:
         status = evaluate_targets(cfg, last, _now(app, at), customer)
@@ -188,3 +190,15 @@ def due(app: App, customer: str | None, at: str | None, as_json: bool) -> None:
             click.echo(decision_text(item, zone))
     # Like test(1): 0 for "due", 1 for "not due" (the number of ExitCode.FAILURE).
     sys.exit(int(ExitCode.OK if any(i.due for i in status) else ExitCode.FAILURE))
+
+
+def _timetable(app: App) -> Timetable:
+    """The config as the due decision reads it: without the schema when it is unchanged since
+    a full validation (:mod:`psabill.config.validated`), else loaded, validated and noted."""
+    validated = app.validated()
+    if validated is not None:
+        for warning in validated.warnings:  # as loading the config would have said
+            warn(warning)
+        return validated
+    app.remember_validated()
+    return app.loaded().config

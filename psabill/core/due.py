@@ -11,18 +11,67 @@ tracked under the key ``*``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from psabill.config.models import Config, Schedule
-from psabill.core.mapping import customer_key
 from psabill.core.schedule.engine import Completed, Due, NotDue, Rule, Slot, evaluate, next_slots
 from psabill.errors import UsageError
 
 RUN_KEY = "*"
 LastCompleted = Callable[[str], Completed | None]
+
+
+if TYPE_CHECKING:  # shapes for the type checker only: an hourly `psabill due` pays for none
+
+    class Scheduled(Hashable, Protocol):
+        """A ``[schedule]`` as the due decision reads it: the config's
+        :class:`~psabill.config.models.Schedule`, or the fast path's copy of it
+        (:mod:`psabill.config.validated`). Equal schedules hash alike."""
+
+        @property
+        def enabled(self) -> bool: ...
+        @property
+        def catch_up(self) -> timedelta: ...
+        def rule(self) -> Rule: ...
+
+    class ScheduledCustomer(Protocol):
+        """A ``[[customers]]`` entry as the due decision reads it."""
+
+        @property
+        def id(self) -> str: ...
+        @property
+        def source(self) -> str | None: ...
+        @property
+        def name(self) -> str | None: ...
+        @property
+        def sync(self) -> bool: ...
+        @property
+        def schedule(self) -> Scheduled | None: ...
+
+    class Zoned(Protocol):
+        @property
+        def zone(self) -> ZoneInfo: ...
+
+    class Timetable(Protocol):
+        """What decides which customers are due: the account's zone, ``[schedule]`` and the
+        customers. A validated :class:`~psabill.config.models.Config` is one."""
+
+        @property
+        def account(self) -> Zoned: ...
+        @property
+        def schedule(self) -> Scheduled: ...
+        @property
+        def customers(self) -> Sequence[ScheduledCustomer]: ...
+
+
+def customer_key(customer: ScheduledCustomer) -> str:
+    """Ledger key of a customer: its vendor id, qualified by source when one is set.
+
+    (:func:`psabill.core.mapping.customer_key` is this function.)"""
+    return f"{customer.source}:{customer.id}" if customer.source else customer.id
 
 
 @dataclass(frozen=True)
@@ -31,7 +80,7 @@ class Target:
 
     key: str
     label: str
-    schedule: Schedule
+    schedule: Scheduled
     custom: bool
 
     @property
@@ -54,7 +103,7 @@ class TargetDue:
         return self.decision.slot if isinstance(self.decision, Due) else None
 
 
-def targets(config: Config, only: str | None = None) -> list[Target]:
+def targets(config: Timetable, only: str | None = None) -> list[Target]:
     """Everything with a schedule; ``only`` narrows to one customer (by id or key)."""
     names = Counter(c.name or c.id for c in config.customers)
     found = [
@@ -79,7 +128,7 @@ def targets(config: Config, only: str | None = None) -> list[Target]:
 
 
 def evaluate_targets(
-    config: Config, last_completed: LastCompleted, now: datetime, only: str | None = None
+    config: Timetable, last_completed: LastCompleted, now: datetime, only: str | None = None
 ) -> list[TargetDue]:
     """Due decision for each target; a disabled schedule is never due.
 
@@ -87,7 +136,7 @@ def evaluate_targets(
     customers on the global schedule cost a handful of schedule evaluations.
     """
     zone = config.account.zone
-    decisions: dict[tuple[Schedule, tuple[str, datetime, str] | None], Due | NotDue] = {}
+    decisions: dict[tuple[Scheduled, tuple[str, datetime, str] | None], Due | NotDue] = {}
     results = []
     for target in targets(config, only):
         last = last_completed(target.key) if target.schedule.enabled else None

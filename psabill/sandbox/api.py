@@ -233,9 +233,7 @@ class ConnectWiseApi:
         api_url = self._api_url(request)
         if resource is ADDITION:
             entities.require_agreement(self.store, ids[0])
-            return self.store.rows(
-                "additions", lambda row: row.get("agreementId") == ids[0], api_url=api_url
-            )
+            return self.store.additions_of(ids[0], api_url=api_url)
         return self.store.rows(resource.table, api_url=api_url)
 
     def _list(self, resource: Resource, request: ApiRequest, ids: tuple[int, ...]) -> ApiResponse:

@@ -69,6 +69,8 @@ class Store(SeedingHelpers):
         self._tables: Tables = {t: {} for t in TABLES}
         self._next_id = dict(ID_START)
         self._stamp_at: datetime | None = None
+        self._by_agreement: dict[object, set[int]] = {}
+        """Addition ids by ``agreementId``: an agreement's additions list reads only its own."""
 
     # -- low-level access (the HTTP layer and entities.py) ------------------------------------
 
@@ -98,16 +100,20 @@ class Store(SeedingHelpers):
             record_id = self._next_id[table]
             self._next_id[table] = record_id + 1
             self._tables[table][record_id] = self._stamped(record_id, record)
+            self._index(table, record_id)
             return record_id
 
     def replace(self, table: Table, record_id: int, record: Mapping[str, Any]) -> None:
         with self.lock:
             if record_id not in self._tables[table]:
                 raise KeyError(record_id)
+            self._unindex(table, record_id)
             self._tables[table][record_id] = self._stamped(record_id, record)
+            self._index(table, record_id)
 
     def delete(self, table: Table, record_id: int) -> bool:
         with self.lock:
+            self._unindex(table, record_id)
             return self._tables[table].pop(record_id, None) is not None
 
     def raw(self, table: Table, record_id: int) -> dict[str, Any] | None:
@@ -129,6 +135,21 @@ class Store(SeedingHelpers):
             folded = str(value).casefold()
             matches = (i for i, row in rows.items() if str(row.get(key, "")).casefold() == folded)
             return min(matches, default=None)
+
+    def _index(self, table: Table, record_id: int) -> None:
+        if table == "additions":
+            agreement = self._tables[table][record_id].get("agreementId")
+            self._by_agreement.setdefault(agreement, set()).add(record_id)
+
+    def _unindex(self, table: Table, record_id: int) -> None:
+        row = self._tables[table].get(record_id)
+        if table == "additions" and row is not None:
+            self._by_agreement.get(row.get("agreementId"), set()).discard(record_id)
+
+    def _reindex(self) -> None:
+        self._by_agreement = {}
+        for record_id in self._tables["additions"]:
+            self._index("additions", record_id)
 
     def _stamped(self, record_id: int, record: Mapping[str, Any]) -> dict[str, Any]:
         row = {"id": record_id, **copy.deepcopy(dict(record))}
@@ -162,6 +183,16 @@ class Store(SeedingHelpers):
                 if where is None or where(stored[i])
             ]
 
+    def additions_of(
+        self, agreement_id: int, *, api_url: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The expanded additions of one agreement, ordered by id: :meth:`rows` of
+        ``additions`` where ``agreementId`` is ``agreement_id``, without reading the others."""
+        with self.lock:
+            stored = self._tables["additions"]
+            ids = sorted(self._by_agreement.get(agreement_id, ()))
+            return [self._expand("additions", stored[i], api_url) for i in ids]
+
     def _expand(self, table: Table, row: Mapping[str, Any], api_url: str | None) -> dict[str, Any]:
         return expand(self._tables, table, row, api_url, self.now)
 
@@ -183,8 +214,10 @@ class Store(SeedingHelpers):
             self._next_id = {
                 table: max([ID_START[table], *(i + 1 for i in tables[table])]) for table in TABLES
             }
+            self._reindex()
 
     def clear(self) -> None:
         with self.lock:
             self._tables = {t: {} for t in TABLES}
             self._next_id = dict(ID_START)
+            self._by_agreement = {}
