@@ -7,6 +7,7 @@ scenario from a PSA state and return :class:`Measured` / :class:`BaselineMeasure
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -29,8 +30,10 @@ WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 @dataclass(frozen=True)
 class Mode:
     name: str
-    rate: int
-    """psabill's ``[psa] rate_limit`` (requests a minute)."""
+    rate: int | str | None
+    """psabill's ``[psa] rate_limit``: a number, ``"none"``, or None (unset: adaptive)."""
+    ceiling: int | None
+    """Requests a minute psabill lets start in any minute at most (None: no limit)."""
     concurrency: int
     enforce: int | None
     """The sandbox answers 429 beyond this many requests in any 60 seconds (None: never)."""
@@ -67,6 +70,8 @@ class Measured:
     exit_code: int
     sandbox_cpu: float
     result_ok: bool
+    most_429_in_a_row: int = 0
+    """The longest run of 429 answers the sandbox sent one after another."""
 
     @property
     def by_method(self) -> dict[str, int]:
@@ -175,10 +180,14 @@ def _by_method(statuses: Mapping[str, int]) -> dict[str, int]:
 
 def latency_floor(floor: Floor, latency: float, mode: Mode) -> tuple[float, str]:
     """The least wall time the floor's requests need, and which bound sets it: in-flight
-    requests (concurrency), psabill's rate limit, or the chain of dependent round trips."""
+    requests (concurrency), the allowance (psabill's ceiling or the sandbox's limit, whichever
+    is lower: R may start in any minute, so n requests need ceil(n / R) - 1 whole minutes
+    after the first), or the chain of dependent round trips."""
+    allowance = min((r for r in (mode.ceiling, mode.enforce) if r), default=None)
+    windows = 0 if allowance is None else math.ceil(floor.requests / allowance) - 1
     bounds = {
         "concurrency": floor.requests * latency / mode.concurrency,
-        "rate limit": floor.requests / (mode.rate / 60),
+        "rate limit": windows * 60.0,
         "round trips": floor.depth * latency,
     }
     bound = max(bounds, key=lambda name: bounds[name])
@@ -231,6 +240,7 @@ def measure_psabill(
         exit_code=run.exit_code,
         sandbox_cpu=counts["cpu_seconds"] - start_cpu,
         result_ok=additions_digest(after) == expected_digest(before, scenario, None),
+        most_429_in_a_row=counts.get("most_429_in_a_row", 0),
     )
     return measured, after
 

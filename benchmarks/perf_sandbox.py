@@ -52,6 +52,9 @@ class CountingSandbox(Sandbox):
         super().__init__(store)
         self.counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
+        self._refused_run = 0
+        self._refused_most = 0
+        """429s answered in a row (in the order answers went out), now and at most."""
         self.admin = CountingAdmin(self)
 
     def log_request(self, record: RequestRecord) -> None:
@@ -59,13 +62,20 @@ class CountingSandbox(Sandbox):
         status = "none" if record.status is None else str(record.status)
         with self._counts_lock:
             self.counts[f"{record.method} {status}"] += 1
+            self._refused_run = self._refused_run + 1 if record.status == 429 else 0
+            self._refused_most = max(self._refused_most, self._refused_run)
 
     def counts_json(self, *, reset: bool) -> dict[str, Any]:
         with self._counts_lock:
-            counts = dict(self.counts)
+            counts, most = dict(self.counts), self._refused_most
             if reset:
                 self.counts.clear()
-        return {"requests": counts, "cpu_seconds": time.process_time()}
+                self._refused_run = self._refused_most = 0
+        return {
+            "requests": counts,
+            "cpu_seconds": time.process_time(),
+            "most_429_in_a_row": most,
+        }
 
 
 class CountingAdmin(AdminApi):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psabill.config.connection_models import ADAPTIVE_CEILING
 from psabill.config.models import Psa
 from psabill.sandbox.world import customer_id, product_sku, write_world_config
 
@@ -64,25 +65,34 @@ def _changed(usage: Usage, rng: random.Random) -> Usage:
 
 
 def psa_limits() -> dict[str, int]:
-    """``[psa] rate_limit`` and ``concurrency``: defaults and maxima, as psabill's config says."""
-    figures: dict[str, int] = {}
-    for name in ("rate_limit", "concurrency"):
-        field = Psa.model_fields[name]
-        figures[f"{name}_default"] = int(field.default)
-        figures[f"{name}_max"] = next(int(m.le) for m in field.metadata if hasattr(m, "le"))
-    return figures
+    """``[psa] concurrency`` default and maximum, and the rate psabill adapts from when
+    ``rate_limit`` is unset, as psabill's config says."""
+    field = Psa.model_fields["concurrency"]
+    return {
+        "rate_ceiling_default": ADAPTIVE_CEILING,
+        "concurrency_default": int(field.default),
+        "concurrency_max": next(int(m.le) for m in field.metadata if hasattr(m, "le")),
+    }
 
 
 def write_config(
-    directory: Path, site: str, companies: int, products: int, *, rate: int, concurrency: int
+    directory: Path,
+    site: str,
+    companies: int,
+    products: int,
+    *,
+    rate: int | str | None,
+    concurrency: int,
 ) -> Path:
-    """The world's config (``write_world_config``) with this rate limit and concurrency."""
+    """The world's config (``write_world_config``) with this concurrency and ``rate_limit``:
+    a number, ``"none"``, or ``None`` (unset: adaptive from the default ceiling)."""
     config = write_world_config(directory, site, customers=companies, products=products)
     text = config.read_text(encoding="utf-8")
-    fixed = "rate_limit = 10000\n"
+    fixed = 'rate_limit = "none"\n'
     if fixed not in text:
         raise RuntimeError(f"write_world_config no longer writes {fixed!r}; update perf_world")
-    text = text.replace(fixed, f"rate_limit = {rate}\nconcurrency = {concurrency}\n")
+    line = "" if rate is None else f"rate_limit = {json.dumps(rate)}\n"
+    text = text.replace(fixed, f"{line}concurrency = {concurrency}\n")
     config.write_text(SCHEDULE + "\n" + text, encoding="utf-8")
     return config
 

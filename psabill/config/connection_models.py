@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -17,6 +17,13 @@ from psabill.config.fields import SET_IN_SAMPLE, Email, is_loopback
 
 _CODEBASE = re.compile(r"[A-Za-z0-9_.\-]+/")  # as psabill.psa.connectwise.urls reads it
 _CA_BUNDLE = "/etc/ssl/certs/internal-ca.pem"
+
+ADAPTIVE_CEILING: Final = 900
+"""Requests a minute psabill starts at when ``[psa] rate_limit`` is unset. ConnectWise says an
+integration sending "over 1,000 requests per minute will likely experience rate limiting"
+(Developer Guide, Rate Limiting), and that allowance is per API member, shared by whatever
+else uses the member: starting a tenth below it leaves room for those and for network jitter,
+since one 429 costs a ``Retry-After`` pause (30 s in ConnectWise's example) for every request."""
 
 
 class Smtp(BaseModel):
@@ -100,11 +107,14 @@ class Psa(BaseModel):
     )
     timeout: int = Field(30, ge=1, le=600, description="Seconds to wait for one request.")
     concurrency: int = Field(8, ge=1, le=64, description="Requests in flight at most.")
-    rate_limit: int = Field(
-        600,
-        ge=1,
-        le=10000,
-        description="Requests per minute at most (ConnectWise throttles ~1000).",
+    rate_limit: int | Literal["none"] | None = Field(
+        None,
+        description="Requests a minute at most. Unset: adaptive, starting at "
+        f"{ADAPTIVE_CEILING} (ConnectWise throttles an API member above about 1,000 a minute, "
+        "shared by every integration using it) and slowing down on 429s and rising latency. "
+        "A number: a hard cap, adaptive below it. "
+        '"none": no limit (sandboxes, on-premise servers without one).',
+        examples=[600],
     )
     retries: int = Field(
         5,
@@ -116,6 +126,30 @@ class Psa(BaseModel):
     ca_bundle: Path | None = Field(
         None, description="CA bundle to trust instead of the system's.", examples=[_CA_BUNDLE]
     )
+
+    @property
+    def rate_ceiling(self) -> int | None:
+        """Requests a minute to pace at most: the cap, the adaptive default, or None (none)."""
+        if self.rate_limit == "none":
+            return None
+        return ADAPTIVE_CEILING if self.rate_limit is None else self.rate_limit
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _rate_limit(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+            return None if value is None else "none"
+        number = value
+        if isinstance(value, str) and value.strip().isdigit():
+            number = int(value)
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 10000:
+            raise ValueError(
+                "rate_limit must be a number of requests a minute from 1 to 10000, "
+                f'or "none" for no limit (leave it unset to adapt), got {value!r}'
+            )
+        return number
 
     @field_validator("kind")
     @classmethod

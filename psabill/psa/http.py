@@ -1,12 +1,12 @@
-"""HTTP plumbing shared by every PSA adapter: bounded concurrency, a client-side rate limit and
-retries that never repeat a write whose outcome is unknown.
+"""HTTP plumbing shared by every PSA adapter: bounded concurrency, adaptive pacing
+(:class:`~psabill.psa.pacing.Pacer`) and retries that never repeat a write whose outcome is unknown.
 
 What happens after one attempt (``idempotent``: GET, HEAD, PUT, DELETE, and PATCH when the
 caller says its values are absolute)::
 
     response 429 ................................ retry, any method (a throttled request was not
                                                   processed), after Retry-After or backoff; the
-                                                  whole client pauses meanwhile
+                                                  whole client pauses and slows down
     response 5xx ................................ idempotent: retry with backoff
                                                   otherwise: UnknownOutcome (may be committed)
     any other response (2xx, 3xx, 4xx) .......... returned; the adapter maps the status
@@ -43,12 +43,14 @@ from urllib.parse import urlencode
 
 import httpx
 
+from psabill.config.connection_models import ADAPTIVE_CEILING
+from psabill.core.report import PacingStats
 from psabill.errors import PsaError, UnknownOutcome
 from psabill.psa.pacing import (
     Monotonic,
+    Pacer,
     RetryPolicy,
     Sleep,
-    TokenBucket,
     WallClock,
     backoff_delay,
     parse_retry_after,
@@ -70,10 +72,8 @@ class HttpSettings:
 
     timeout: float = 30.0
     concurrency: int = 8
-    rate_limit: int = 600
-    """Requests per minute."""
-    burst: int | None = None
-    """Requests at once before the rate applies; one second's worth when unset."""
+    rate_limit: int | None = ADAPTIVE_CEILING
+    """Requests a minute at most, adapting below; ``None``: no limit."""
     verify: ssl.SSLContext | bool = True
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     user_agent: str = "psabill"
@@ -131,9 +131,7 @@ class HttpClient(AsyncClosing):
         self._wall = wall
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
         self._slots = asyncio.Semaphore(settings.concurrency)
-        self.bucket = TokenBucket(
-            settings.rate_limit, burst=settings.burst, monotonic=monotonic, sleep=sleep
-        )
+        self.pacer = Pacer(settings.rate_limit, monotonic=monotonic, sleep=sleep)
         # The lanes share one SSL context and one cookie jar, as one client's connections do.
         self._transport = transport
         self._verify = settings.verify
@@ -161,6 +159,10 @@ class HttpClient(AsyncClosing):
     async def aclose(self) -> None:
         """Close every connection; the client cannot be used afterwards."""
         await self._lanes.aclose()
+
+    def pacing_stats(self) -> PacingStats:
+        """Requests sent so far, 429s received, seconds held back, and the rate now."""
+        return self.pacer.stats()
 
     async def settle(self, retry: int) -> None:
         """Wait before re-reading after :class:`UnknownOutcome`: a backoff delay, and at least
@@ -219,9 +221,16 @@ class HttpClient(AsyncClosing):
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
         async with self._slots:
-            await self.bucket.acquire()
+            started = await self.pacer.acquire()
             with self._lanes.lane() as client:
-                return await client.request(method, url, params=params, json=json, headers=headers)
+                response = await client.request(
+                    method, url, params=params, json=json, headers=headers
+                )
+            if response.status_code == 429:
+                self.pacer.refused(started)
+            else:
+                self.pacer.answered(started)
+            return response
 
     def _after_error(self, call: _Call, error: httpx.TransportError) -> float:
         """The wait before retrying after ``error``; raise when it must not be retried."""
@@ -260,7 +269,7 @@ class HttpClient(AsyncClosing):
         if not self._may_retry(call, delay):
             return None
         if status == 429:
-            self.bucket.pause(delay)  # the server is throttling all of us, not one request
+            self.pacer.pause(delay)  # the server is throttling all of us, not one request
         logger.warning(
             "%s %s answered %s; retrying in %.1fs", call.method, call.label, status, delay
         )

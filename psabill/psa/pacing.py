@@ -1,18 +1,30 @@
-"""Pacing for PSA requests: the client-side rate limit, backoff delays and ``Retry-After``.
+"""Pacing for PSA requests: the adaptive rate limit, backoff delays and ``Retry-After``.
 
-Pure arithmetic plus one small async class; the clock and ``sleep`` are always passed in, so
-tests drive them with a fake clock and never really wait.
+Pure arithmetic (:func:`backoff_delay`, :func:`parse_retry_after`, and the adaptive rate,
+:class:`~psabill.psa.aimd.Aimd`) plus one small async class (:class:`Pacer`); the clock and
+``sleep`` are always passed in, so tests drive them with a fake clock and never really wait.
+
+ConnectWise counts requests per API member and answers 429 with ``Retry-After`` beyond its
+allowance ("over 1,000 requests per minute will likely experience rate limiting", Developer
+Guide). The pacer starts at a ceiling (``[psa] rate_limit``, or 900 a minute when unset) and
+lets at most that many requests start in any 60 seconds; a 429 halves the rate and holds
+everyone back for ``Retry-After``; latency that keeps rising eases it off by a tenth; each
+window's worth of answers adds a tenth of the ceiling back, up to the ceiling and never above.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol, runtime_checkable
+
+from psabill.core.report import PacingStats
+from psabill.psa.aimd import WINDOW, Aimd
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
@@ -80,54 +92,141 @@ def _seconds_until(text: str, now: datetime) -> float | None:
     return max(0.0, (moment - now).total_seconds())
 
 
-class TokenBucket:
-    """A token bucket: ``per_minute`` requests per minute on average, ``burst`` at once.
+class Pacer:
+    """When each PSA request may start: at most R in any minute, R adapting to the PSA.
 
-    Over any 60 seconds at most ``burst + per_minute`` requests pass, so the default burst
-    (one second's worth) keeps psabill well below a server limit a little above ``per_minute``.
-    :meth:`pause` holds every caller back, for example after a 429 with ``Retry-After``.
-    Waiters are served in arrival order.
+    ``ceiling`` is R to start from and never exceed (``None``: no limit, and the pacer only
+    holds requests back after a 429). Requests may go at once while fewer than R started in
+    the last :data:`WINDOW` seconds: a run smaller than the allowance is never slowed down.
+    After a 429 the rate is halved and requests are spaced evenly (no bursts) until it has
+    recovered to the ceiling, so psabill does not draw 429 after 429; :meth:`pause` holds
+    everyone back, for a ``Retry-After``.
+
+    Each request computes its start time from the recent starts and sleeps once for the gap
+    (nothing when there is none): no lock, no per-request timer. A start time is reserved when
+    computed; a 429 or a pause withdraws reservations not yet started, and their waiters
+    compute again when they wake.
     """
 
-    def __init__(
-        self,
-        per_minute: int,
-        *,
-        burst: int | None = None,
-        monotonic: Monotonic,
-        sleep: Sleep,
-    ) -> None:
-        if per_minute < 1:
-            raise ValueError("per_minute must be at least 1")
-        self.rate = per_minute / 60.0
-        self.capacity = float(burst if burst is not None else max(1, per_minute // 60))
-        if self.capacity < 1:
-            raise ValueError("burst must be at least 1")
+    def __init__(self, ceiling: float | None, *, monotonic: Monotonic, sleep: Sleep) -> None:
+        self.aimd = None if ceiling is None else Aimd(ceiling)
         self._monotonic = monotonic
         self._sleep = sleep
-        self._tokens = self.capacity
-        self._stamp = monotonic()
+        self._starts: deque[float] = deque(maxlen=int(ceiling or 1))
+        self._spacing = 0.0
         self._paused_until = -math.inf
-        self._lock = asyncio.Lock()
+        self._cut_at = -math.inf
+        self._generation = 0
+        self._held_until = -math.inf
+        self.requests = 0
+        self.throttled = 0
+        self.held = 0.0
+        """Seconds during which the pacer held at least one request back."""
 
     async def acquire(self) -> float:
-        """Take one token, waiting as needed; return the seconds waited."""
-        async with self._lock:
+        """Wait for this request's turn; return the moment it starts."""
+        while True:
             now = self._monotonic()
-            wait = max(0.0, self._paused_until - now)
-            elapsed = max(0.0, now - self._stamp) + wait
-            tokens = min(self.capacity, self._tokens + elapsed * self.rate)
-            if tokens < 1.0:
-                wait += (1.0 - tokens) / self.rate
-                tokens = 1.0
-            if wait > 0:
-                await self._sleep(wait)
-            # Count from the moment the wait was planned to end, never from a clock that lags
-            # behind a (fake) sleep: the bucket cannot spin or hand out tokens twice.
-            self._tokens = tokens - 1.0
-            self._stamp = max(self._monotonic(), now + wait)
-            return wait
+            at = self._slot(now)
+            if self.aimd is not None:
+                self._starts.append(at)
+            if at <= now:
+                self.requests += 1
+                return now
+            self._hold(now, at)
+            generation = self._generation
+            await self._sleep(at - now)
+            if generation == self._generation:
+                self.requests += 1
+                return max(at, self._monotonic())
+
+    def _slot(self, now: float) -> float:
+        at = max(now, self._paused_until)
+        if self.aimd is None or not self._starts:
+            return at
+        starts, allowed = self._starts, int(self.aimd.rate)
+        at = max(at, starts[-1] + self._spacing)
+        if len(starts) >= allowed:
+            at = max(at, starts[-allowed] + WINDOW)
+        return at
+
+    def answered(self, started: float) -> None:
+        """A request that started at ``started`` got an answer that was not a 429."""
+        if self.aimd is not None:
+            now = self._monotonic()
+            before = self.aimd.rate
+            if self.aimd.succeeded(now - started):
+                self.aimd.ease()
+                self._withdraw(now)
+            elif self.aimd.rate > before and self._spacing:
+                self._spaced()
+
+    def refused(self, started: float) -> None:
+        """A request that started at ``started`` got a 429.
+
+        Requests that started before the last cut went out at the old rate: their 429s are
+        the same news, so the rate is cut once for them all.
+        """
+        self.throttled += 1
+        if self.aimd is not None and started > self._cut_at:
+            now = self._monotonic()
+            self.aimd.throttled(self._recent(now))
+            self._cut_at = now
+            self._spaced()
+            self._withdraw(now)
 
     def pause(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` from now."""
-        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+        now = self._monotonic()
+        until = now + seconds
+        if until > self._paused_until:
+            self._hold(now, until)
+            self._paused_until = until
+            self._withdraw(now)
+
+    def stats(self) -> PacingStats:
+        aimd = self.aimd
+        return PacingStats(
+            requests=self.requests,
+            throttled=self.throttled,
+            waited=self.held,
+            ceiling=None if aimd is None else aimd.ceiling,
+            final_rate=None if aimd is None else aimd.rate,
+        )
+
+    def _spaced(self) -> None:
+        """After a 429, until the rate is back at the ceiling: requests go evenly spaced."""
+        if self.aimd is not None:
+            rate = self.aimd.rate
+            self._spacing = 0.0 if rate >= self.aimd.ceiling else WINDOW / rate
+
+    def _withdraw(self, now: float) -> None:
+        """Forget reserved starts after ``now``; their waiters compute again when they wake."""
+        while self._starts and self._starts[-1] > now:
+            self._starts.pop()
+        self._generation += 1
+
+    def _recent(self, now: float) -> int:
+        """Requests started in the last window."""
+        count = 0
+        for moment in reversed(self._starts):
+            if moment <= now - WINDOW:
+                break
+            count += moment <= now
+        return count
+
+    def _hold(self, now: float, until: float) -> None:
+        self.held += max(0.0, until - max(now, self._held_until))
+        self._held_until = max(self._held_until, until)
+
+
+@runtime_checkable
+class ReportsPacing(Protocol):
+    """A PSA client that keeps :class:`~psabill.core.report.PacingStats` (fakes need not)."""
+
+    def pacing_stats(self) -> PacingStats: ...
+
+
+def pacing_of(client: object) -> PacingStats | None:
+    """How ``client`` paced its requests, if it keeps count."""
+    return client.pacing_stats() if isinstance(client, ReportsPacing) else None

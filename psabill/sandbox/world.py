@@ -42,7 +42,7 @@ def write_world_config(
         '[sync]\nagreement_type = "Managed Services"\n',
         f'[psa]\nsite = "{site_url}"\ncompany = "{creds.company}"\n'
         f'public_key = "{creds.public_key}"\nprivate_key = "{creds.private_key}"\n'
-        f'client_id = "{creds.client_id}"\nrate_limit = 10000\n{extra_psa}',
+        f'client_id = "{creds.client_id}"\nrate_limit = "none"\n{extra_psa}',
         f'[[sources]]\nname = "world"\nkind = "json"\npath = "{USAGE_FILE}"\n'
         'customer_field = "customer"\nsku_field = "sku"\nquantity_field = "quantity"\n',
     ]

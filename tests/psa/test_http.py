@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from psabill.core.report import PacingStats
 from psabill.errors import PsaError, UnknownOutcome
+from psabill.psa.aimd import WINDOW
 from psabill.psa.http import HttpClient, HttpSettings
 from psabill.psa.pacing import RetryPolicy
 from tests.psa.conftest import FakeClock, reply
@@ -70,7 +72,8 @@ def test_a_read_is_retried_after_a_transient_status(status: int) -> None:
     clock = FakeClock()
     assert send(script, clock=clock).status_code == 200
     assert len(script.requests) == 3
-    assert len(backoff_sleeps(clock)) == 2
+    # After a 429 the pacer also spaces the requests that follow: more (short) sleeps.
+    assert len(backoff_sleeps(clock)) == 2 if status != 429 else len(backoff_sleeps(clock)) >= 2
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 415])
@@ -229,7 +232,7 @@ def test_concurrency_is_bounded() -> None:
 
     clock = FakeClock()
     http = HttpClient(
-        HttpSettings(concurrency=3, rate_limit=10000, burst=100),
+        HttpSettings(concurrency=3, rate_limit=None),
         transport=httpx.MockTransport(handler),
         sleep=clock.sleep,
         monotonic=clock.monotonic,
@@ -243,7 +246,7 @@ def test_concurrency_is_bounded() -> None:
     assert peak == 3
 
 
-def test_the_rate_limit_spaces_requests_on_the_clock() -> None:
+def test_the_rate_limit_lets_r_requests_start_in_any_window() -> None:
     clock = FakeClock()
     moments: list[float] = []
 
@@ -252,7 +255,7 @@ def test_the_rate_limit_spaces_requests_on_the_clock() -> None:
         return reply(200, [])
 
     http = HttpClient(
-        HttpSettings(rate_limit=120, burst=1),
+        HttpSettings(rate_limit=2),
         transport=httpx.MockTransport(handler),
         sleep=clock.sleep,
         monotonic=clock.monotonic,
@@ -264,7 +267,10 @@ def test_the_rate_limit_spaces_requests_on_the_clock() -> None:
                 await http.request("GET", URL)
 
     asyncio.run(main())
-    assert moments == pytest.approx([1000.0, 1000.5, 1001.0, 1001.5])
+    assert moments == pytest.approx([1000.0, 1000.0, 1000.0 + WINDOW, 1000.0 + WINDOW])
+    assert http.pacing_stats() == PacingStats(
+        requests=4, waited=pytest.approx(WINDOW), ceiling=2, final_rate=2
+    )
 
 
 def test_a_429_pauses_every_request_not_just_the_throttled_one() -> None:
@@ -274,7 +280,7 @@ def test_a_429_pauses_every_request_not_just_the_throttled_one() -> None:
         frozen.sleeps.append(seconds)
 
     http = HttpClient(
-        HttpSettings(rate_limit=10000, burst=100),
+        HttpSettings(rate_limit=10000),
         transport=httpx.MockTransport(
             Script(reply(429, {}, {"Retry-After": "20"}), reply(200, []))
         ),
@@ -285,9 +291,14 @@ def test_a_429_pauses_every_request_not_just_the_throttled_one() -> None:
     async def main() -> float:
         async with http:
             await http.request("GET", URL)
-            return await http.bucket.acquire()  # any other request now
+            return await http.pacer.acquire()  # any other request now
 
-    assert asyncio.run(main()) == pytest.approx(20.0)
+    assert asyncio.run(main()) >= 1020.0
+    stats = http.pacing_stats()
+    assert (stats.requests, stats.throttled) == (3, 1)
+    assert stats.waited >= 20.0
+    assert stats.final_rate is not None
+    assert stats.final_rate < 10000
 
 
 def _mangled(request: httpx.Request) -> httpx.Response:

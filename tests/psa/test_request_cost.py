@@ -28,7 +28,7 @@ from tests.psa.conftest import reply
 
 URL = "https://cw.example.com/v2025_1/apis/3.0/company/companies"
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
-FAST = HttpSettings(rate_limit=10_000, burst=10_000, policy=RetryPolicy(max_retries=0))
+FAST = HttpSettings(rate_limit=None, policy=RetryPolicy(max_retries=0))
 
 
 def httpx_url(params: dict[str, str], url: str = URL) -> httpx.URL:
@@ -148,7 +148,7 @@ async def loopback(server: Server) -> AsyncIterator[Server]:
 
 
 def run_against(server: Server, body: Callable[[HttpClient, str], Any], concurrency: int) -> None:
-    settings = HttpSettings(concurrency=concurrency, rate_limit=10_000, burst=10_000)
+    settings = HttpSettings(concurrency=concurrency, rate_limit=None)
 
     async def main() -> None:
         async with loopback(server), HttpClient(settings) as http:

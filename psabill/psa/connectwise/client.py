@@ -25,7 +25,8 @@ from typing import TypeVar
 import httpx
 
 from psabill.config.models import Psa
-from psabill.core.entities import Addition, CatalogItem, NewAddition, NewCatalogItem
+from psabill.core.entities import Addition, CatalogItem, Company, NewAddition, NewCatalogItem
+from psabill.core.report import PacingStats
 from psabill.errors import ConfigError, PsaError, UnknownOutcome
 from psabill.psa.base import AccessReport
 from psabill.psa.connectwise import bodies
@@ -43,8 +44,7 @@ T = TypeVar("T")
 class ConnectWiseClient(CwReads, AsyncClosing):
     """A :class:`~psabill.psa.base.PsaClient` for ConnectWise Manage; no I/O until first use.
 
-    ``policy`` (default: ``psa.retries`` retries) and ``burst`` tune retries and the rate
-    limit's burst. ``timeout`` (seconds,
+    ``policy`` (default: ``psa.retries`` retries) tunes retries. ``timeout`` (seconds,
     overriding ``psa.timeout``), ``transport``, ``sleep``, ``monotonic``, ``wall`` and ``rng``
     exist for tests (a sub-second timeout, an ``httpx.MockTransport``, a fake clock).
     """
@@ -54,7 +54,6 @@ class ConnectWiseClient(CwReads, AsyncClosing):
         psa: Psa,
         *,
         policy: RetryPolicy | None = None,
-        burst: int | None = None,
         timeout: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -66,8 +65,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
         settings = HttpSettings(
             timeout=float(psa.timeout) if timeout is None else timeout,
             concurrency=psa.concurrency,
-            rate_limit=psa.rate_limit,
-            burst=burst,
+            rate_limit=psa.rate_ceiling,
             verify=_tls(psa),
             policy=policy or RetryPolicy(max_retries=psa.retries),
             user_agent="psabill (ConnectWise)",
@@ -83,6 +81,15 @@ class ConnectWiseClient(CwReads, AsyncClosing):
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    def pacing_stats(self) -> PacingStats:
+        """How this client paced its requests so far (see :class:`~psabill.psa.pacing.Pacer`)."""
+        return self.http.pacing_stats()
+
+    async def search_companies(self, text: str, limit: int = 50) -> list[Company]:
+        from psabill.psa.connectwise.company_search import search_companies
+
+        return await search_companies(self.session, text, limit)
 
     # -- writes --------------------------------------------------------------------------------
 
