@@ -1,4 +1,4 @@
-"""``psabill customers list|map|unmap|verify|settings``."""
+"""``psabill customers list|search|map|unmap|verify|settings``."""
 
 from __future__ import annotations
 
@@ -7,30 +7,36 @@ from dataclasses import asdict
 
 import click
 
-from psabill.app.mappings import edits, inventory, verify
+from psabill.app.mappings import companies, edits, inventory, known, verify
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import (
     apply_edit,
     json_option,
+    new_option,
     on_psa,
     print_table,
     report_problems,
     source_option,
     text,
 )
-from psabill.errors import ExitCode
+from psabill.core.entities import Company
+from psabill.errors import ExitCode, UsageError
 from psabill.psa.base import PsaClient
+
+MIN_SEARCH = 2
 
 
 @click.group()
 def customers() -> None:
     """Vendor customers and the PSA companies they bill to.
 
-    Edits go to the managed mappings file (`mappings_file`, default
-    mappings.toml); psabill.toml is never rewritten.
+    Find a company with `customers search`; `--source any` names an entry
+    without a source. Edits go to the managed mappings file (`mappings_file`,
+    default mappings.toml); psabill.toml is never rewritten.
 
     \b
     Example:
+      psabill customers search mueller
       psabill customers map 51234 MuellerSoehne --source trendmicro
     """
 
@@ -70,22 +76,68 @@ def list_customers(app: App, offline: bool, as_json: bool) -> None:
     report_problems(listing.source_errors, listing.psa_error)
 
 
+@customers.command()
+@click.argument("search_text", metavar="TEXT")
+@click.option("--limit", default=25, show_default=True, type=click.IntRange(1, 200))
+@json_option
+@pass_app
+def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
+    """Search the PSA companies, live, by identifier, name or id (at least 2 characters).
+
+    Deleted companies (in the recycle bin) are listed too, marked; they
+    cannot be mapped.
+
+    \b
+    Example:
+      psabill customers search mueller
+    """
+    needle = search_text.strip()
+    if len(needle) < MIN_SEARCH:
+        raise UsageError(
+            f"search text needs at least {MIN_SEARCH} characters, got {needle!r}",
+            hint="e.g. `psabill customers search acme`",
+        )
+    found = on_psa(app, lambda client: client.search_companies(needle, limit))
+    if as_json:
+        echo_json({"companies": [asdict(c) for c in found]})
+        return
+    if not found:
+        click.echo(f"no PSA company matches {needle!r}")
+        return
+    print_table(("Identifier", "Name", "Id", "Deleted"), [_company_row(c) for c in found])
+
+
+def _company_row(company: Company) -> tuple[str, str, str, str]:
+    return company.identifier, company.name, str(company.id), "yes" if company.deleted else "no"
+
+
 @customers.command("map")
 @click.argument("vendor_id")
 @click.argument("psa_company")
 @source_option
 @click.option("--name", help="Display name for summaries.")
+@new_option
 @pass_app
 def map_customer(
-    app: App, vendor_id: str, psa_company: str, source: str | None, name: str | None
+    app: App, vendor_id: str, psa_company: str, source: str | None, name: str | None, new_sku: bool
 ) -> None:
-    """Bill vendor customer VENDOR_ID to PSA_COMPANY (its Company ID), verified in the PSA.
+    """Bill vendor customer VENDOR_ID to PSA_COMPANY, verified live in the PSA.
+
+    PSA_COMPANY is the company's identifier (its Company ID), its record id
+    or its exact name; when none matches, the closest companies are listed
+    (exit 2). VENDOR_ID must appear in a usage source or a mapping: a typo is
+    refused with the closest known ids; --new maps one no source reports yet.
+    With an entry without a source and one for a source, name one (--source
+    any or --source NAME). An edit that would make two lines bill one
+    addition on the next sync is refused, naming them.
 
     \b
     Example:
       psabill customers map 7d1f3c2e-acme AcmeDental --source sophos --name "Acme Dental"
     """
-    company = on_psa(app, lambda client: verify.company(client, psa_company))
+    if not new_sku:
+        known.require_known_customer(app.loaded(), app.env, vendor_id)
+    company = on_psa(app, lambda client: companies.find_company(client, psa_company))
     apply_edit(
         app,
         lambda d: edits.map_customer(d, vendor_id, company.identifier, source=source, name=name),
@@ -98,6 +150,11 @@ def map_customer(
 @pass_app
 def unmap(app: App, vendor_id: str, source: str | None) -> None:
     """Remove a customer mapping: its usage is then listed as unmapped, never billed.
+
+    A hand-written entry is hidden under [[removed.customers]]. Removing the
+    entry for one source while an entry without a source exists sends that
+    source's usage to the latter (and says so). With both, name one:
+    --source any or --source NAME.
 
     \b
     Example:

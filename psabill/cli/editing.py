@@ -21,7 +21,15 @@ T = TypeVar("T")
 source_option = click.option(
     "--source",
     metavar="NAME",
-    help="The usage source ([[sources]] name) the entry is for; needed when several have it.",
+    help="The entry for this usage source ([[sources]] name), or 'any' for the entry without "
+    "a source (it maps every source's usage). Needed when there are several entries.",
+)
+new_option = click.option(
+    "--new",
+    "new_sku",
+    is_flag=True,
+    help="Map it though no usage source reports it yet and no mapping names it "
+    "(without --new that is refused as a likely typo).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from decimal import Decimal
 
 import click
 
-from psabill.app.mappings import edits, inventory, verify
-from psabill.cli.app import App, echo_json, pass_app, warn
+from psabill.app.mappings import edits, inventory, known, verify
+from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import (
-    Money,
     apply_edit,
-    check_edit,
     json_option,
+    new_option,
     on_psa,
     print_table,
     report_problems,
     source_option,
     text,
 )
-from psabill.core.entities import CatalogItem, NewCatalogItem
-from psabill.core.plan import IDENTIFIER_LIMIT, default_identifier
+from psabill.cli.products_create import create
+from psabill.cli.words import money
+from psabill.core.entities import CatalogItem
 from psabill.errors import UsageError
-from psabill.psa.base import PsaClient
 
-DESCRIPTION_LIMIT = 60  # ConnectWise: catalog item description, at most 60 characters
 MIN_SEARCH = 2
 
 
@@ -34,8 +31,9 @@ def products() -> None:
     """Vendor products (SKUs) and the PSA catalog items they bill as.
 
     Mappings key on the vendor's stable SKU, so a product the vendor renames
-    keeps its mapping. Edits go to the managed mappings file (`mappings_file`,
-    default mappings.toml); psabill.toml is never rewritten.
+    keeps its mapping. `--source any` names an entry without a source. Edits
+    go to the managed mappings file (`mappings_file`, default mappings.toml);
+    psabill.toml is never rewritten.
 
     \b
     Example:
@@ -117,7 +115,7 @@ def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
     print_table(
         ("Identifier", "Description", "Price", "Cost", "Active"),
         [
-            (i.identifier, i.description, text(i.price), text(i.cost), text(not i.inactive))
+            (i.identifier, i.description, money(i.price), money(i.cost), text(not i.inactive))
             for i in items
         ],
     )
@@ -128,14 +126,26 @@ def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
 @click.argument("psa_product")
 @source_option
 @click.option("--name", help="Display name (the vendor may rename it; the SKU is what counts).")
+@new_option
 @pass_app
-def map_product(app: App, sku: str, psa_product: str, source: str | None, name: str | None) -> None:
+def map_product(
+    app: App, sku: str, psa_product: str, source: str | None, name: str | None, new_sku: bool
+) -> None:
     """Bill vendor SKU as PSA_PRODUCT, which must exist (active) in the PSA catalog.
+
+    SKU must appear in a usage source or a mapping: a typo is refused (exit 2)
+    with the closest known SKUs; --new maps a SKU no source reports yet.
+    Without --source the SKU's one entry is changed (or a new one without a
+    source made); with two entries, name one (--source any or --source NAME).
+    An edit that would make two lines bill one addition on the next sync is
+    refused, naming them.
 
     \b
     Example:
       psabill products map CIXA SOPHOS-IX-ADV --source sophos
     """
+    if not new_sku:
+        known.require_known_sku(app.loaded(), app.env, sku)
     item = on_psa(app, lambda client: verify.catalog_item(client, psa_product))
     apply_edit(app, lambda d: edits.map_product(d, sku, item.identifier, source=source, name=name))
 
@@ -145,7 +155,12 @@ def map_product(app: App, sku: str, psa_product: str, source: str | None, name: 
 @source_option
 @pass_app
 def unmap(app: App, sku: str, source: str | None) -> None:
-    """Stop billing SKU: it stays listed as unmapped, and its usage is never billed.
+    """Stop billing SKU: its usage is listed as unmapped and never billed.
+
+    Takes the PSA product off the entry; an entry left with nothing else is
+    removed (a hand-written one is hidden under [[removed.products]]). With an
+    entry without a source and one for a source, name one: --source any or
+    --source NAME.
 
     \b
     Example:
@@ -159,7 +174,7 @@ def unmap(app: App, sku: str, source: str | None) -> None:
 @source_option
 @pass_app
 def enable(app: App, sku: str, source: str | None) -> None:
-    """Sync SKU again (sync = true).
+    """Sync SKU again (sync = true). Changes an existing entry, never adds one.
 
     \b
     Example:
@@ -175,6 +190,9 @@ def enable(app: App, sku: str, source: str | None) -> None:
 def disable(app: App, sku: str, source: str | None) -> None:
     """Leave SKU alone (sync = false): listed, never synced, its mapping kept.
 
+    Changes an existing entry, never adds one; with several, name one
+    (--source any or --source NAME).
+
     \b
     Example:
       psabill products disable CIXA
@@ -182,101 +200,11 @@ def disable(app: App, sku: str, source: str | None) -> None:
     apply_edit(app, lambda d: edits.set_product_sync(d, sku, False, source=source))
 
 
-@products.command()
-@click.argument("sku")
-@click.option(
-    "--identifier", help=f"Catalog identifier, at most {IDENTIFIER_LIMIT} characters. "
-    "Default: PSABILL-<SKU>."
-)  # fmt: skip
-@click.option(
-    "--description", help=f"Catalog description, at most {DESCRIPTION_LIMIT} characters; "
-    "the line a customer's invoice shows. Default: the vendor's product name (the mapping's "
-    "description or name, or --name), the SKU only when none is known."
-)  # fmt: skip
-@click.option("--price", type=Money(), help="Catalog price, e.g. 4.50.")
-@click.option("--cost", type=Money(), help="Catalog cost, e.g. 2.75.")
-@click.option("--name", help="Display name of the vendor product.")
-@source_option
-@pass_app
-def create(
-    app: App,
-    sku: str,
-    identifier: str | None,
-    description: str | None,
-    price: Decimal | None,
-    cost: Decimal | None,
-    name: str | None,
-    source: str | None,
-) -> None:
-    """Add a new item to the PSA catalog and map SKU to it.
-
-    The item gets the PSA's default product type and subcategory; an active
-    item with that identifier already there is mapped as it is. The mapping
-    is checked before anything is created.
-
-    \b
-    Example:
-      psabill products create CIXA-XDR --description "Sophos XDR" --price 6.25 --cost 3.90
-    """
-    if description is not None and not 0 < len(description.strip()) <= DESCRIPTION_LIMIT:
-        raise UsageError(
-            f"--description must be 1 to {DESCRIPTION_LIMIT} characters "
-            f"(got {len(description.strip())})"
-        )
-    words, origin = _words(app, sku, source, description, name)
-    new = _new_item(sku, identifier, words, price, cost)
-    check_edit(app, lambda d: edits.map_product(d, sku, new.identifier, source=source, name=name))
-
-    async def job(client: PsaClient) -> tuple[CatalogItem, bool]:
-        existed = any(not i.inactive for i in await client.catalog_items([new.identifier]))
-        return await client.create_catalog_item(new), existed
-
-    item, existed = on_psa(app, job)
-    if existed:
-        said = f"is already in the PSA catalog (kept as it is: description {item.description!r})"
-    else:
-        said = f"created in the PSA with description {new.description!r} ({origin})"
-    click.echo(f"catalog item {item.identifier!r} (#{item.id}) {said}")
-    if not existed and price is None:
-        warn(
-            f"{item.identifier!r} has no --price: ConnectWise files it at 0, and new additions "
-            "take the catalog price; set unit_price on the mapping or the price in ConnectWise"
-        )
-    apply_edit(app, lambda d: edits.map_product(d, sku, item.identifier, source=source, name=name))
-
-
-def _words(
-    app: App, sku: str, source: str | None, description: str | None, name: str | None
-) -> tuple[str, str]:
-    """The new item's description and where it comes from: what a customer's invoice will show,
-    so the vendor's product name wherever psabill knows one, and the SKU only as a last resort."""
-    if description is not None:
-        return description, "from --description"
-    mapped_description, mapped_name = inventory.product_words(app.loaded().config, sku, source)
-    for known, origin in (
-        (mapped_description, "the product mapping's description"),
-        (name, "from --name"),
-        (mapped_name, "the product mapping's name"),
-    ):
-        if known and known.strip():
-            return known, origin
-    return sku, "the SKU: no product name is known; pass --description to name it"
-
-
-def _new_item(
-    sku: str, identifier: str | None, words: str, price: Decimal | None, cost: Decimal | None
-) -> NewCatalogItem:
-    """The catalog item to create, within the PSA's limits: a given --identifier is refused
-    when too long (as --description is, before), a default description is cut to fit."""
-    ident = (identifier if identifier is not None else default_identifier(sku)).strip()
-    if not ident or len(ident) > IDENTIFIER_LIMIT:
-        raise UsageError(f"--identifier must be 1 to {IDENTIFIER_LIMIT} characters, got {ident!r}")
-    text = words.strip()[:DESCRIPTION_LIMIT]
-    return NewCatalogItem(ident, text, text, price, cost)
-
-
 def _item_json(item: CatalogItem) -> dict[str, object]:
     data = asdict(item)
     data["price"] = None if item.price is None else str(item.price)
     data["cost"] = None if item.cost is None else str(item.cost)
     return data
+
+
+products.add_command(create)

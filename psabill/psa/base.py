@@ -96,6 +96,12 @@ class PsaClient(Protocol):
         else ``ValueError``), at most ``limit``, by identifier."""
         ...
 
+    async def search_companies(self, text: str, limit: int = 50) -> list[Company]:
+        """Companies whose identifier or name contains ``text``, or whose record id is
+        ``text`` (at least 2 characters, else ``ValueError``); deleted ones included, flagged.
+        At most ``limit``, by identifier."""
+        ...
+
     async def create_addition(self, new: NewAddition) -> Addition:
         """Create an addition; on an unknown outcome return the one that was made, if any."""
         ...

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from psabill.app.mappings.draft import (
+    ANY_SOURCE,
     Draft,
     Entry,
     find_admin,
@@ -20,7 +21,10 @@ from psabill.app.mappings.draft import (
     find_product,
     label,
     new_entry,
+    product_entries,
     require,
+    require_customer,
+    require_product,
 )
 from psabill.errors import UsageError
 
@@ -35,7 +39,15 @@ _CUSTOM_ONLY = ("schedule", "emails", "contract", "contracts")
 def map_product(
     draft: Draft, sku: str, psa_product: str, *, source: str | None, name: str | None
 ) -> str:
-    entry = find_product(draft, sku, source) or new_entry("sku", sku, source)
+    """Map the entry ``source`` names (without ``--source``: the SKU's only entry), or a new one."""
+    found = find_product(draft, sku, source)
+    entry = found or new_entry("sku", sku, source)
+    if (
+        found is not None
+        and found.get("psa_product") == psa_product
+        and name in (None, found.get("name"))
+    ):
+        return f"{label(entry)} already bills as PSA product {psa_product!r}; nothing changed"
     entry["psa_product"] = psa_product
     if name is not None:
         entry["name"] = name
@@ -44,18 +56,31 @@ def map_product(
 
 
 def unmap_product(draft: Draft, sku: str, *, source: str | None) -> str:
-    entry = require(find_product(draft, sku, source), f"SKU {sku!r}", "products list")
+    """Take the PSA product off the entry; an entry left with nothing but its key is removed,
+    unless it keeps a source-less mapping from billing its source's usage."""
+    entry = require_product(draft, sku, source)
     if entry.pop("psa_product", None) is None:
         return f"{label(entry)} was not mapped; nothing changed"
+    shadows = entry.get("source") is not None and any(
+        e.get("source") is None and e.get("psa_product") for e in product_entries(draft, sku)
+    )
+    if set(entry) <= {"sku", "source"} and not shadows:
+        draft.drop("products", entry)
+        return f"{label(entry)} is unmapped (entry removed): its usage is listed, never billed"
     draft.put("products", entry)
-    return f"{label(entry)} is unmapped: it is listed, never billed"
+    return f"{label(entry)} is unmapped: its usage is listed, never billed"
 
 
 def set_product_sync(draft: Draft, sku: str, sync: bool, *, source: str | None) -> str:
-    entry = find_product(draft, sku, source) or new_entry("sku", sku, source)
+    """Switch an existing entry on or off; never adds one (a second entry would change which
+    mapping applies to which source)."""
+    entry = require_product(draft, sku, source)
+    said = f"{label(entry)}: sync {'enabled' if sync else 'disabled'}"
+    if entry.get("sync", True) == sync:
+        return f"{said} already; nothing changed"
     entry["sync"] = sync
     draft.put("products", entry)
-    return f"{label(entry)}: sync {'enabled' if sync else 'disabled'}"
+    return said
 
 
 # -- customers -------------------------------------------------------------------------------
@@ -64,7 +89,15 @@ def set_product_sync(draft: Draft, sku: str, sync: bool, *, source: str | None) 
 def map_customer(
     draft: Draft, ident: str, psa_company: str, *, source: str | None, name: str | None
 ) -> str:
-    entry = find_customer(draft, ident, source) or new_entry("id", ident, source)
+    found = find_customer(draft, ident, source)
+    entry = found or new_entry("id", *_split_key(draft, ident, source))
+    if (
+        found is not None
+        and found.get("psa_company") == psa_company
+        and name in (None, found.get("name"))
+    ):
+        who = label(entry, "id")
+        return f"customer {who} already bills to PSA company {psa_company!r}; nothing changed"
     entry["psa_company"] = psa_company
     if name is not None:
         entry["name"] = name
@@ -72,10 +105,27 @@ def map_customer(
     return f"customer {label(entry, 'id')} now bills to PSA company {psa_company!r}"
 
 
+def _split_key(draft: Draft, ident: str, source: str | None) -> tuple[str, str | None]:
+    """A new entry named by its ``source:id`` key (as ``customers list`` shows it) gets that
+    source and id, not an id with a colon in it."""
+    prefix, colon, rest = ident.partition(":")
+    names = {s.get("name") for s in draft.config.get("sources", []) or []}
+    if colon and rest and source is None and prefix in names:
+        return rest, prefix
+    return ident, source
+
+
 def unmap_customer(draft: Draft, ident: str, *, source: str | None) -> str:
-    entry = require(find_customer(draft, ident, source), f"customer {ident!r}", "customers list")
+    entry = require_customer(draft, ident, source)
     draft.drop("customers", entry)
-    return f"customer {label(entry, 'id')} is unmapped: its usage is listed, never billed"
+    who = f"customer {label(entry, 'id')}"
+    generic = find_customer(draft, str(entry["id"]), ANY_SOURCE) if entry.get("source") else None
+    if generic is not None:
+        return (
+            f"{who} is unmapped: its usage now bills to PSA company "
+            f"{generic.get('psa_company')!r} through the entry without a source"
+        )
+    return f"{who} is unmapped: its usage is listed, never billed"
 
 
 def customer_settings(
@@ -88,7 +138,7 @@ def customer_settings(
     emails: list[str] | None = None,
 ) -> str:
     """``global`` drops every custom setting (and says which); ``custom`` keeps them."""
-    entry = require(find_customer(draft, ident, source), f"customer {ident!r}", "customers list")
+    entry = require_customer(draft, ident, source)
     if mode == "global":
         if schedule is not None or emails is not None:
             raise UsageError("--schedule and --emails need custom settings, not global")
@@ -149,7 +199,7 @@ def assign_contract(
     source: str | None,
 ) -> str:
     """Per-product assignment, or the customer's default without ``product``."""
-    entry = require(find_customer(draft, ident, source), f"customer {ident!r}", "customers list")
+    entry = require_customer(draft, ident, source)
     contract: Entry = {"agreement_type": agreement_type}
     if agreement_name is not None:
         contract["agreement_name"] = agreement_name
@@ -168,7 +218,7 @@ def assign_contract(
 
 
 def unassign_contract(draft: Draft, ident: str, product: str | None, *, source: str | None) -> str:
-    entry = require(find_customer(draft, ident, source), f"customer {ident!r}", "customers list")
+    entry = require_customer(draft, ident, source)
     who = label(entry, "id")
     if product is None:
         if entry.pop("contract", None) is None:

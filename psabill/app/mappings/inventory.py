@@ -22,6 +22,7 @@ from psabill.core.mapping import MappingIndex, customer_key, most_specific
 from psabill.errors import PsabillError
 from psabill.psa.base import PsaClient
 from psabill.sources import SourceResult, read_all
+from psabill.sources.vendors.records import names_seen
 from psabill.state import Ledger, ledger_path
 
 Row = TypeVar("Row")
@@ -65,7 +66,7 @@ def products(
     loaded: LoadedConfig, env: Mapping[str, str], state_dir: Path, *, check_psa: bool
 ) -> Listing[ProductRow]:
     config = loaded.config
-    sources, errors = _read_sources(loaded, env)
+    sources, errors = read_sources(loaded, env)
     origins = _origins(loaded, "products")
     totals = _synced_totals(state_dir)
     out: Listing[ProductRow] = Listing(source_errors=errors)
@@ -101,6 +102,8 @@ class _Seen:
     sources: tuple[str, ...]
     customers: frozenset[tuple[str, str]]
     skus: frozenset[tuple[str, str]]
+    names: dict[tuple[str, str], str]
+    """(source, vendor id) -> the name the vendor API gives it (Sophos tenants)."""
 
     @classmethod
     def of(cls, config: Config, sources: list[SourceResult]) -> _Seen:
@@ -109,6 +112,7 @@ class _Seen:
             tuple(r.source for r in sources),
             frozenset((u.customer, r.source) for r in sources for u in r.records),
             frozenset((u.sku, r.source) for r in sources for u in r.records),
+            names_seen(u for r in sources for u in r.records),
         )
 
     def product_in(self, product: Product) -> tuple[str, ...]:
@@ -162,7 +166,7 @@ def customers(
     loaded: LoadedConfig, env: Mapping[str, str], *, check_psa: bool
 ) -> Listing[CustomerRow]:
     config = loaded.config
-    sources, errors = _read_sources(loaded, env)
+    sources, errors = read_sources(loaded, env)
     origins = _origins(loaded, "customers")
     out: Listing[CustomerRow] = Listing(source_errors=errors)
     companies: dict[str, bool] | None = None
@@ -193,7 +197,16 @@ def _unmapped_customers(seen: _Seen) -> list[CustomerRow]:
     """A row for each (vendor id, source) the sources report that no customer entry maps."""
     return [
         CustomerRow(
-            f"{source}:{ident}", ident, source, None, None, "-", True, (source,), "unmapped", "-"
+            f"{source}:{ident}",
+            ident,
+            source,
+            seen.names.get((source, ident)),
+            None,
+            "-",
+            True,
+            (source,),
+            "unmapped",
+            "-",
         )
         for ident, source in sorted(seen.customers)
         if seen.mappings.customer(source, ident) is None
@@ -206,9 +219,11 @@ def _company_status(psa_company: str, companies: dict[str, bool] | None) -> str:
     return "ok" if companies.get(psa_company.casefold()) else "PSA company missing"
 
 
-def _read_sources(
+def read_sources(
     loaded: LoadedConfig, env: Mapping[str, str]
 ) -> tuple[list[SourceResult], list[str]]:
+    """The sources that could be read, and ``"name: problem"`` for each one that could not.
+    Reads the usage only: never the PSA."""
     config = loaded.config
     with collector_held():  # 100,000 records: see collector_held
         results = read_all(

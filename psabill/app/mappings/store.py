@@ -24,9 +24,11 @@ from typing import Any
 
 import tomli_w
 
+from psabill.app.mappings import clashes
 from psabill.app.mappings.edits import Draft
 from psabill.config.loader import load_texts, managed_path
 from psabill.config.merge import REMOVED, SECTIONS
+from psabill.config.models import Config
 from psabill.errors import ConfigError, EditRefused, StateError
 
 HEADER = (
@@ -78,13 +80,39 @@ class MappingStore:
                 self.saved = Saved(self.path, changed=False)
                 return
             text = render(draft.managed)
-            self._check(config_text, config, text)
+            after = self._check(config_text, config, text)
+            self._refuse_clashes(config_text, config, managed_text, after)
             if write:
                 self.saved = Saved(self.path, True, write_atomically(self.path, text))
 
-    def _check(self, config_text: str, config: dict[str, Any], text: str) -> None:
+    def _refuse_clashes(
+        self, config_text: str, config: dict[str, Any], managed_text: str | None, after: Config
+    ) -> None:
+        """Refuse an edit after which two lines would bill one addition (see :mod:`.clashes`);
+        clashes the configuration had before the edit are the sync's to report, not this edit's."""
+        new = clashes.clashes(after)
+        if not new:
+            return
         try:
-            load_texts(self.config_path, config_text, self.env, managed_text=text, parsed=config)
+            old = load_texts(
+                self.config_path, config_text, self.env, managed_text=managed_text, parsed=config
+            )
+            before: frozenset[clashes.Clash] | None = clashes.clashes(old.config)
+        except ConfigError:
+            before = None
+        added = clashes.added(before, new)
+        if added:
+            raise EditRefused(
+                f"refused, nothing was written: {added[0].sentence()}; the next sync would "
+                "fail these lines (scope the product to one source with --source, map it to "
+                "another PSA product, or give a customer its own contract)"
+            )
+
+    def _check(self, config_text: str, config: dict[str, Any], text: str) -> Config:
+        try:
+            return load_texts(
+                self.config_path, config_text, self.env, managed_text=text, parsed=config
+            ).config
         except ConfigError as exc:
             problems = "\n  ".join(exc.problems)
             raise EditRefused(

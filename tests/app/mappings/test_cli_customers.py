@@ -37,10 +37,10 @@ def test_map_verifies_the_company_like_a_verify_button(world: World) -> None:
 
 
 def test_map_refuses_a_missing_or_deleted_company(world: World) -> None:
-    missing = world.psabill("customers", "map", "x1", "NoSuchCo")
+    missing = world.psabill("customers", "map", "x1", "NoSuchCo", "--new")
     assert missing.exit_code == 2
-    assert "PSA company 'NoSuchCo' does not exist" in missing.output
-    deleted = world.psabill("customers", "map", "x1", "Northwind1")
+    assert "no PSA company has the identifier, id or name 'NoSuchCo'" in missing.output
+    deleted = world.psabill("customers", "map", "x1", "Northwind1", "--new")
     assert deleted.exit_code == 2
     assert "is deleted (in the recycle bin)" in deleted.output
     assert managed(world.setup.config) == {}

@@ -73,12 +73,12 @@ def test_search_needs_two_characters(world: World) -> None:
 def test_map_verifies_the_psa_product_and_writes_only_mappings_toml(world: World) -> None:
     config: Path = world.setup.config
     before = config.read_bytes()
-    result = world.psabill("products", "map", "CIXA-SRV", "sophos-ix-adv", "--source", "sophos")
+    result = world.psabill("products", "map", "CIXA-SRV", "sophos-ix-xdr", "--source", "sophos")
     assert result.exit_code == 0, result.output
-    assert "CIXA-SRV (sophos) now bills as PSA product 'SOPHOS-IX-ADV'" in result.output
+    assert "CIXA-SRV (sophos) now bills as PSA product 'SOPHOS-IX-XDR'" in result.output
     assert config.read_bytes() == before
     assert managed(config)["products"] == [
-        {"sku": "CIXA-SRV", "source": "sophos", "psa_product": "SOPHOS-IX-ADV"}
+        {"sku": "CIXA-SRV", "source": "sophos", "psa_product": "SOPHOS-IX-XDR"}
     ]
     assert _rows(world)[("CIXA-SRV", "sophos")]["status"] == "ok"
 

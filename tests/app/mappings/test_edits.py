@@ -57,13 +57,38 @@ def test_a_new_product_is_appended_with_its_source() -> None:
     }
 
 
-def test_unmap_keeps_the_product_listed_without_a_psa_product() -> None:
+def test_unmap_removes_an_entry_left_with_nothing_but_its_key() -> None:
     draft = _draft()
     assert edits.unmap_product(draft, "LP-BUS", source=None) == (
-        "LP-BUS is unmapped: it is listed, never billed"
+        "LP-BUS is unmapped (entry removed): its usage is listed, never billed"
     )
-    assert _merged(draft, "products")[1] == {"sku": "LP-BUS"}
-    assert "was not mapped" in edits.unmap_product(draft, "LP-BUS", source=None)
+    assert [e["sku"] for e in _merged(draft, "products")] == ["CIXA"]
+    assert draft.managed["removed"] == {"products": [{"sku": "LP-BUS"}]}
+    with pytest.raises(UsageError, match="SKU 'LP-BUS' is not in the configuration"):
+        edits.unmap_product(draft, "LP-BUS", source=None)
+
+
+def test_unmap_keeps_an_entry_that_says_more_without_its_psa_product() -> None:
+    draft = _draft()
+    assert edits.unmap_product(draft, "CIXA", source=None) == (
+        "CIXA (sophos) is unmapped: its usage is listed, never billed"
+    )
+    (entry,) = [e for e in _merged(draft, "products") if e["sku"] == "CIXA"]
+    assert "psa_product" not in entry
+    assert entry["name"] == "Intercept X"
+    assert "was not mapped" in edits.unmap_product(draft, "CIXA", source=None)
+
+
+def test_unmap_keeps_a_scoped_entry_that_shadows_a_mapping_without_source() -> None:
+    draft = _draft()
+    edits.map_product(draft, "LP-BUS", "LASTPASS-ENT", source="sophos", name=None)
+    edits.unmap_product(draft, "LP-BUS", source="sophos")
+    entries = [e for e in _merged(draft, "products") if e["sku"] == "LP-BUS"]
+    # Removed, the entry without a source would bill sophos's LP-BUS usage: unmap means not billed.
+    assert entries == [
+        {"sku": "LP-BUS", "psa_product": "LASTPASS-BUS"},
+        {"sku": "LP-BUS", "source": "sophos"},
+    ]
 
 
 def test_enable_and_disable() -> None:
@@ -83,11 +108,64 @@ def test_an_unknown_sku_is_refused_where_nothing_can_be_done() -> None:
 def test_a_sku_configured_for_two_sources_needs_source() -> None:
     draft = _draft()
     edits.map_product(draft, "CIXA", "OTHER", source="trend", name=None)
-    with pytest.raises(UsageError, match=r"several sources \(sophos, trend\)") as info:
+    with pytest.raises(UsageError) as info:
         edits.set_product_sync(draft, "CIXA", False, source=None)
-    assert info.value.hint == "name one with --source"
+    assert info.value.message == (
+        "SKU 'CIXA' has 2 entries: name one with --source sophos or --source trend"
+    )
     edits.set_product_sync(draft, "CIXA", False, source="trend")
     assert [e.get("sync", True) for e in _merged(draft, "products")] == [True, True, False]
+
+
+def test_source_any_names_the_entry_without_a_source() -> None:
+    draft = _draft()
+    edits.map_product(draft, "LP-BUS", "LASTPASS-ENT", source="sophos", name=None)
+    with pytest.raises(UsageError, match="name one with --source any or --source sophos"):
+        edits.unmap_product(draft, "LP-BUS", source=None)
+    edits.unmap_product(draft, "LP-BUS", source="any")
+    assert [e for e in _merged(draft, "products") if e["sku"] == "LP-BUS"] == [
+        {"sku": "LP-BUS", "source": "sophos", "psa_product": "LASTPASS-ENT"}
+    ]
+    with pytest.raises(
+        UsageError,
+        match="SKU 'LP-BUS' has no entry for --source any; name one with --source sophos",
+    ):
+        edits.set_product_sync(draft, "LP-BUS", False, source="any")
+    edits.map_product(draft, "LP-BUS", "LASTPASS-BUS", source="any", name=None)
+    assert {
+        e.get("source"): e["psa_product"]
+        for e in _merged(draft, "products")
+        if e["sku"] == "LP-BUS"
+    } == {
+        "sophos": "LASTPASS-ENT",
+        None: "LASTPASS-BUS",
+    }
+
+
+def test_enable_and_disable_never_add_an_entry() -> None:
+    draft = _draft()
+    with pytest.raises(UsageError, match="SKU 'CIXA' has no entry for --source lastpass"):
+        edits.set_product_sync(draft, "CIXA", False, source="lastpass")
+    with pytest.raises(
+        UsageError, match=r"SKU 'CIXAA' is not in the configuration; did you mean CIXA\?"
+    ):
+        edits.set_product_sync(draft, "CIXAA", False, source=None)
+    assert "already; nothing changed" in edits.set_product_sync(draft, "CIXA", True, source=None)
+    assert draft.managed == {}
+
+
+def test_a_customer_unmapped_for_one_source_may_still_bill_through_the_generic_entry() -> None:
+    draft = _draft()
+    edits.map_customer(draft, "acme", "Contoso", source="any", name=None)
+    with pytest.raises(
+        UsageError,
+        match="customer 'acme' has 2 entries: name one with --source any or --source sophos",
+    ):
+        edits.unmap_customer(draft, "acme", source=None)
+    assert edits.unmap_customer(draft, "acme", source="sophos") == (
+        "customer acme (sophos) is unmapped: its usage now bills to PSA company 'Contoso' "
+        "through the entry without a source"
+    )
 
 
 def test_unmapping_a_hand_written_customer_records_its_removal() -> None:
@@ -215,3 +293,11 @@ def test_admin_refusals(call: Any, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         call(draft)
     assert draft.managed == {}
+
+
+def test_a_new_customer_named_by_its_key_gets_its_source() -> None:
+    draft = _draft()
+    edits.map_customer(draft, "sophos:newco", "Contoso", source=None, name=None)
+    assert draft.managed["customers"] == [
+        {"id": "newco", "source": "sophos", "psa_company": "Contoso"}
+    ]

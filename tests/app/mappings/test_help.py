@@ -31,9 +31,9 @@ def test_every_issue_command_exists() -> None:
     paths = {path for path, _ in LEAVES}
     for name in (
         "products list", "products search", "products map", "products unmap", "products enable",
-        "products disable", "products create", "customers list", "customers map",
-        "customers unmap", "customers verify", "customers settings", "contracts list",
-        "contracts assign", "contracts unassign", "admins list", "admins add", "admins edit",
-        "admins remove", "approve", "invoices list",
+        "products disable", "products create", "customers list", "customers search",
+        "customers map", "customers unmap", "customers verify", "customers settings",
+        "contracts list", "contracts assign", "contracts unassign", "admins list", "admins add",
+        "admins edit", "admins remove", "approve", "invoices list",
     ):  # fmt: skip
         assert f"psabill {name}" in paths
