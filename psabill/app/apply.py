@@ -29,9 +29,23 @@ from psabill.state import Ledger, LineUpdate, NewLine
 
 
 class Observer(Protocol):
-    """Progress display hook; the CLI renders it, the runner never imports rich."""
+    """Progress display hook; the CLI renders it, the runner never imports rich.
+
+    In a run's order: ``reading`` (the PSA reads, one step per agreement whose additions are
+    read; :func:`psabill.app.snapshot.read_snapshot`), ``read_done`` each, ``reads_finished``;
+    then ``started`` (the writes), ``write_done`` after each write attempt, ``line_done`` as
+    each line's final status is known, ``finished``.
+    """
+
+    def reading(self, agreements: int) -> None: ...
+
+    def read_done(self) -> None: ...
+
+    def reads_finished(self) -> None: ...
 
     def started(self, writes: int) -> None: ...
+
+    def write_done(self) -> None: ...
 
     def line_done(self, result: LineResult) -> None: ...
 
@@ -39,6 +53,18 @@ class Observer(Protocol):
 
 
 class NullObserver:
+    def reading(self, agreements: int) -> None:
+        pass
+
+    def read_done(self) -> None:
+        pass
+
+    def reads_finished(self) -> None:
+        pass
+
+    def write_done(self) -> None:
+        pass
+
     def started(self, writes: int) -> None:
         pass
 
@@ -108,9 +134,11 @@ class Applier:
                 continue
             product_ids[repair.identifier] = item.id
             verb = "bills as" if repair.exists else "now bills as newly created"
+            source = f" --source {repair.source}" if repair.source else ""
             self.repaired.append(
                 f"{repair.sku} {verb} {item.identifier!r} because PSA product "
-                f"{repair.missing!r} is missing; set psa_product to keep it that way"
+                f"{repair.missing!r} is missing; keep it that way with "
+                f"`psabill products map {repair.sku} {item.identifier}{source}`"
             )
         return product_ids, errors
 
@@ -151,6 +179,8 @@ class Applier:
             addition = await self._write(line, today)
         except PsaError as exc:
             return self._fail(line_id, line, str(exc))
+        finally:
+            self.observer.write_done()
         self.stage("sent")
         return replace(line, addition_id=addition.id)
 

@@ -53,10 +53,26 @@ def companies_of(config: Config, customer: str | None) -> list[str]:
 
 async def invoices_for(client: PsaClient, identifiers: list[str], period: Period) -> list[Invoice]:
     """Invoices of these companies dated within ``period``, by date then number."""
+    return (await named_invoices(client, identifiers, period)).invoices
+
+
+@dataclass(frozen=True)
+class NamedInvoices:
+    """Invoices, and the names of the companies they bill (by company id), for people."""
+
+    invoices: list[Invoice]
+    names: dict[int, str]
+
+
+async def named_invoices(
+    client: PsaClient, identifiers: list[str], period: Period
+) -> NamedInvoices:
+    """:func:`invoices_for`, with the PSA names of the companies (read anyway)."""
     if not identifiers:
-        return []
+        return NamedInvoices([], {})
     companies = [c for c in await client.companies(identifiers) if not c.deleted]
     if not companies:
-        return []
+        return NamedInvoices([], {})
     found = await client.invoices([c.id for c in companies], period.first, period.last)
-    return sorted(found, key=lambda i: (i.date, i.number))
+    names = {c.id: c.name for c in companies if c.name}
+    return NamedInvoices(sorted(found, key=lambda i: (i.date, i.number)), names)

@@ -50,8 +50,9 @@ class PsabillGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.exceptions.ClickException as error:
+            error = _global_option_hint(ctx, error)
             if not ctx.params.get("log_json"):  # set even when no command was found
-                raise
+                raise error from None
             _click_error_as_json(error)
         except (click.exceptions.Exit, click.Abort):
             raise
@@ -79,6 +80,28 @@ def _degrade_unencodable_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper) and stream.errors in _FAILING_ERRORS:
             stream.reconfigure(errors="replace")
+
+
+def _global_option_hint(
+    ctx: click.Context, error: click.exceptions.ClickException
+) -> click.exceptions.ClickException:
+    """``psabill plan --config x.toml``: a global option after the command gets told where it
+    goes, instead of only "No such option"."""
+    if not isinstance(error, click.NoSuchOption):
+        return error
+    name = error.option_name.split("=", 1)[0]
+    found = [p for p in ctx.command.params if name in (*p.opts, *p.secondary_opts)]
+    if not found or error.ctx is None or error.ctx is ctx:
+        return error
+    option = found[0]
+    takes = isinstance(option, click.Option) and not (option.is_flag or option.count)
+    value = f" {name.lstrip('-').upper().replace('-', '_')}" if takes else ""
+    command = error.ctx.command_path.removeprefix(ctx.command_path).strip()
+    return click.UsageError(
+        f"`{command}` has no option {name}: {name} is a global option, and global options "
+        f"go before the command: `{ctx.command_path} {name}{value} {command} ...`",
+        ctx=error.ctx,
+    )
 
 
 def _click_error_as_json(error: click.exceptions.ClickException) -> NoReturn:
@@ -166,7 +189,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("sync_cmd", "plan"),
     "approve": ("approve_cmd", "approve"),
     "history": ("history_cmd", "history"),
-    "report": ("history_cmd", "report"),
+    "report": ("report_cmd", "report"),
     "products": ("products_cmd", "products"),
     "customers": ("customers_cmd", "customers"),
     "contracts": ("contracts_cmd", "contracts"),

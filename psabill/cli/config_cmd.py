@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from psabill.cli.app import App, echo_json, pass_app
+from psabill.cli.words import plural
 from psabill.config.loader import CONFIG_NAME
 from psabill.config.sample import write_sample
 from psabill.config.show import effective, to_toml
@@ -54,8 +55,9 @@ def validate(app: App, as_json: bool) -> None:
     cfg = loaded.config
     zone = cfg.account.timezone
     click.echo(
-        f"{loaded.path}: valid - {len(cfg.sources)} sources, {len(cfg.products)} products, "
-        f"{len(cfg.customers)} customers; schedule: {cfg.schedule.rule().describe()} ({zone})"
+        f"{loaded.path}: valid - {plural(len(cfg.sources), 'source')}, "
+        f"{plural(len(cfg.products), 'product')}, {plural(len(cfg.customers), 'customer')}; "
+        f"schedule: {cfg.schedule.rule().describe()} ({zone})"
         + ("" if cfg.schedule.enabled else ", disabled")
     )
 

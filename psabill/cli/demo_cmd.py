@@ -16,7 +16,7 @@ from psabill.cli.app import App, pass_app
 from psabill.cli.render import echo_mail, print_report
 from psabill.config.loader import load_config
 from psabill.core.report import SyncReport, SyncRequest
-from psabill.sandbox.demo import prepare, start_sandbox
+from psabill.sandbox.demo import DemoSetup, prepare, start_sandbox, start_sophos
 
 
 @click.command()
@@ -27,8 +27,14 @@ from psabill.sandbox.demo import prepare, start_sandbox
     help="Write the demo config, usage files and ledger here (default: a new temp dir).",
 )
 @click.option("--keep-running", is_flag=True, help="Keep the sandbox up afterwards to explore.")
+@click.option(
+    "--vendor",
+    type=click.Choice(["sophos"]),
+    help="Read Sophos usage from a fake Sophos Central Partner API (started beside the "
+    "sandbox PSA) instead of the demo's CSV export.",
+)
 @pass_app
-def demo(app: App, directory: Path | None, keep_running: bool) -> None:
+def demo(app: App, directory: Path | None, keep_running: bool, vendor: str | None) -> None:
     """Run a real sync end to end against the built-in sandbox PSA (no account needed).
 
     Starts the sandbox with demo customers, agreements and catalog items on a
@@ -37,35 +43,66 @@ def demo(app: App, directory: Path | None, keep_running: bool) -> None:
     and tells you where everything went. Summary emails are written as .eml
     files to mail/ in that directory (transport = "folder"), not sent.
 
+    The sandbox stops when the demo ends, and the demo config points at it:
+    with --keep-running it stays up (until Ctrl-C) so you can try `plan`,
+    `doctor` or `products search` with that config in another terminal.
+
     \b
     Examples:
       psabill demo
       psabill demo --dir ./try-psabill --keep-running
+      psabill demo --vendor sophos
     """
     sandbox = start_sandbox()
+    sophos = start_sophos() if vendor == "sophos" else None
     try:
-        setup = prepare(sandbox.site_url, directory)
+        setup = prepare(sandbox.site_url, directory, sophos)
         click.echo(f"sandbox PSA on {sandbox.site_url}; demo files in {setup.directory}\n")
+        if sophos is not None:
+            click.echo(f"fake Sophos Central on {sophos.site_url}\n")
         loaded = load_config(setup.config, app.env)
         runner = Runner(loaded=loaded, state_dir=setup.state_dir, env=app.env)
         click.echo("== first run: psabill sync --now")
         first = _run(runner)
         click.echo("\n== second run: quantities are absolute, so nothing changes")
         second = _run(runner)
-        exe = shutil.which("psabill") or str(Path(sys.argv[0]).resolve())
-        base = f"{exe} --config {setup.config} --state-dir {setup.state_dir}"
-        click.echo(
-            f"\nledger: {setup.state_dir / 'ledger.sqlite3'}\n"
-            f"summary emails: {setup.mail_dir} (open the .eml files in any mail client)\n"
-            f"look around:  {base} history   |   {base} report {first.run_id}"
-        )
+        _echo_next_steps(setup, first.run_id, sandbox.site_url, keep_running)
         if keep_running:
-            click.echo(f"sandbox stays up on {sandbox.site_url}; Ctrl-C to stop")
             _wait_for_signal()
         code = max(first.exit_code, second.exit_code)
     finally:
         sandbox.stop()
+        if sophos is not None:
+            sophos.stop()
     sys.exit(int(code))
+
+
+def _echo_next_steps(
+    setup: DemoSetup, run_id: int | None, site_url: str, keep_running: bool
+) -> None:
+    """Where everything went, and commands to paste next, one to a line."""
+    exe = shutil.which("psabill") or str(Path(sys.argv[0]).resolve())
+    base = f"{exe} --config {setup.config} --state-dir {setup.state_dir}"
+    click.echo(
+        f"\nledger: {setup.state_dir / 'ledger.sqlite3'}\n"
+        f"summary emails: {setup.mail_dir} (open the .eml files in any mail client)\n"
+        "\nlook around (these read the ledger only):\n"
+        f"  {base} history\n"
+        f"  {base} report {run_id}"
+    )
+    if keep_running:
+        click.echo(
+            f"\nthe sandbox PSA stays up on {site_url} until Ctrl-C; "
+            "in another terminal try:\n"
+            f"  {base} plan\n"
+            f"  {base} doctor"
+        )
+    else:
+        click.echo(
+            "\nthe sandbox PSA stopped with the demo, so commands that reach the PSA (plan, "
+            "sync, doctor, products search) fail with this config; "
+            "`psabill demo --keep-running` keeps it up while you try them"
+        )
 
 
 def _run(runner: Runner) -> SyncReport:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import click
 
 from psabill.app.approval import require_admin
-from psabill.app.invoices import Period, companies_of, current_period, invoices_for, parse_period
+from psabill.app.invoices import (
+    NamedInvoices,
+    Period,
+    companies_of,
+    current_period,
+    named_invoices,
+    parse_period,
+)
 from psabill.cli.app import App, echo_json, pass_app
-from psabill.cli.editing import json_option, on_psa, print_table, text
+from psabill.cli.editing import json_option, on_psa, text
+from psabill.cli.tables import print_rows
+from psabill.cli.words import money, plural
 from psabill.core.entities import Invoice
 
 
@@ -50,42 +58,48 @@ def list_invoices(
         require_admin(cfg, as_admin)
     month = parse_period(period) if period else current_period(cfg, app.now())
     identifiers = companies_of(cfg, customer)
-    found = on_psa(app, lambda client: invoices_for(client, identifiers, month))
+    named = on_psa(app, lambda client: named_invoices(client, identifiers, month))
+    found = named.invoices
     total = sum((i.total for i in found), Decimal(0))
     if as_json:
-        rows = [_invoice_json(i) for i in found]
+        rows = [_invoice_json(i, named) for i in found]
         echo_json({"period": month.name, "invoices": rows, "total": str(total)})
         return
     if not found:
         click.echo(f"no invoices in {month.name} for {', '.join(identifiers) or 'no companies'}")
         return
-    _print_invoices(found, month, total)
+    _print_invoices(named, month, total, identifiers=app.verbosity > 0)
 
 
-def _invoice_json(invoice: Invoice) -> dict[str, Any]:
+def _invoice_json(invoice: Invoice, named: NamedInvoices) -> dict[str, Any]:
     return {
         "id": invoice.id,
         "number": invoice.number,
         "company": invoice.company_identifier,
+        "company_name": named.names.get(invoice.company_id),
         "date": invoice.date.isoformat(),
         "total": str(invoice.total),
         "agreement_id": invoice.agreement_id,
     }
 
 
-def _print_invoices(found: Sequence[Invoice], month: Period, total: Decimal) -> None:
-    """The invoices as a table, then how many there are and what they add up to."""
-    print_table(
-        ("Invoice", "Date", "Company", "Total", "Agreement"),
-        [
-            (
-                i.number,
-                i.date.isoformat(),
-                i.company_identifier,
-                text(i.total),
-                text(i.agreement_id),
-            )
-            for i in found
-        ],
-    )
-    click.echo(f"{len(found)} invoices in {month.name}, total {text(total)}")
+def _print_invoices(
+    named: NamedInvoices, month: Period, total: Decimal, *, identifiers: bool
+) -> None:
+    """The invoices as a table (the company by its PSA name; ``-v`` adds its identifier),
+    then how many there are and what they add up to."""
+    columns = ["Invoice", "Date", "Company", *(["Company ID"] if identifiers else [])]
+    rows = [
+        (
+            i.number,
+            i.date.isoformat(),
+            named.names.get(i.company_id, i.company_identifier),
+            *([i.company_identifier] if identifiers else []),
+            money(i.total),
+            text(i.agreement_id),
+        )
+        for i in named.invoices
+    ]
+    print_rows([*columns, "Total", "Agreement"], rows, right=("Total",))
+    count = plural(len(named.invoices), "invoice")
+    click.echo(f"{count} in {month.name}, total {money(total)}")

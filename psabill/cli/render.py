@@ -3,58 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from psabill.cli.app import current_app, echo_err, stdout_console, warn
+from psabill.cli.app import current_app, echo_err, warn
+from psabill.cli.pacing import pacing_json
+from psabill.cli.tables import plan_table as plan_table
+from psabill.cli.tables import print_plan
+from psabill.cli.words import plural
 from psabill.core.due import MissedPeriod, TargetDue
 from psabill.core.mapping import Resolution
 from psabill.core.outcome import LineResult
-from psabill.core.plan import Plan, PlanLine, qty
+from psabill.core.plan import Plan, qty
 from psabill.core.planfile import plan_to_data
 from psabill.core.report import StuckMail, SyncReport
+from psabill.errors import ExitCode
 
 if TYPE_CHECKING:  # rich and the mail stack load only when a table or a mail is shown
-    from rich.table import Table
-
     from psabill.notify.events import MailEvent
 
 JSON_SCHEMA = "psabill.sync/1"
 _PLAN_ONLY = ("dry_run", "planned", "awaiting")
-
-
-def _change(line: PlanLine) -> str:
-    if line.action in ("create",):
-        return f"- -> {qty(line.desired)}"
-    if line.action in ("keep", "unchanged") and line.desired is None:
-        return qty(line.current)
-    if line.current is None and line.desired is None:
-        return ""
-    return f"{qty(line.current)} -> {qty(line.desired)}"
-
-
-def plan_table(plan: Plan, results: list[LineResult] | None = None) -> Table:
-    """customer, agreement, product, current -> new, action, (result), why."""
-    from rich.table import Table
-
-    table = Table(box=None, pad_edge=False)
-    columns = ["Customer", "Agreement", "Product", "Current -> New", "Action"]
-    columns += ["Result"] if results is not None else []
-    for column in [*columns, "Why"]:
-        table.add_column(column)
-    rows: list[tuple[PlanLine, LineResult | None]]
-    rows = (
-        [(r.line, r) for r in results] if results is not None else [(x, None) for x in plan.lines]
-    )
-    for line, result in rows:
-        product = line.sku if not line.psa_product else f"{line.sku} -> {line.psa_product}"
-        cells = [line.customer_label, line.agreement_name or "-", product, _change(line)]
-        cells.append(line.action)
-        if result is not None:
-            cells.append(result.status)
-        table.add_row(*cells, result.error or line.why if result else line.why)
-    return table
 
 
 def counts_text(plan: Plan) -> str:
@@ -74,13 +45,13 @@ def echo_extras(report: SyncReport) -> None:
     if resolution is not None:
         for u in resolution.unmapped_customers.values():
             click.echo(
-                f"unmapped customer: {u.source} {u.id!r} ({qty(u.quantity)} seats in "
-                f"{u.records} rows) - map it: psabill customers map {u.id} PSA_COMPANY "
-                f"--source {u.source}"
+                f"unmapped customer: {u.source} {u.id!r} ({_seats(u.quantity)} in "
+                f"{plural(u.records, 'row')}) - map it: psabill customers map {u.id} "
+                f"PSA_COMPANY --source {u.source}"
             )
         for u in resolution.unmapped_products.values():
             click.echo(
-                f"unmapped product: {u.source} {u.id!r} ({qty(u.quantity)} seats) - "
+                f"unmapped product: {u.source} {u.id!r} ({_seats(u.quantity)}) - "
                 f"map it: psabill products map {u.id} PSA_PRODUCT --source {u.source}"
             )
         for note in resolution.not_synced:
@@ -91,19 +62,27 @@ def echo_extras(report: SyncReport) -> None:
         if report.outcome == "dry_run":
             for repair in report.plan.repairs:
                 verb = "would use existing" if repair.exists else "would create"
+                source = f" --source {repair.source}" if repair.source else ""
                 click.echo(
                     f"mapping repair: {repair.sku}: PSA product {repair.missing!r} is missing; "
-                    f"{verb} catalog item {repair.identifier!r}"
+                    f"{verb} catalog item {repair.identifier!r} (to keep it that way: "
+                    f"`psabill products map {repair.sku} {repair.identifier}{source}`)"
                 )
         for trip in report.plan.guard_trips:
             echo_err(f"guard: {trip}", level="warning")
 
 
-def print_report(report: SyncReport) -> None:
+def _seats(quantity: Decimal) -> str:
+    return f"{qty(quantity)} {'seat' if quantity == 1 else 'seats'}"
+
+
+def print_report(report: SyncReport, *, show_all: bool = False) -> None:
+    """The table, what is not billed, then the headline; ``show_all`` lists unchanged lines."""
     if report.plan is not None:
         results = report.results if report.outcome not in _PLAN_ONLY else None
-        if report.plan.lines:
-            stdout_console().print(plan_table(report.plan, results))
+        app = current_app()
+        verbose = app is not None and app.verbosity > 0
+        print_plan(report, results, show_all=show_all or verbose, verbose=verbose)
     echo_extras(report)
     if report.fatal:
         echo_err(report.fatal, level="error", prefix="error: ")
@@ -125,19 +104,22 @@ def headline(report: SyncReport) -> str:
         )
     failed = sum(1 for r in report.results if r.status == "failed")
     confirmed = sum(1 for r in report.results if r.status == "confirmed")
-    tail = f"; {len(report.completed)} customers' periods completed" if report.completed else ""
+    done = len(report.completed)
+    periods = "customer's period" if done == 1 else "customers' periods"
+    tail = f"; {done} {periods} completed" if done else ""
     return (
         f"run {report.run_id}: {report.outcome} - {counts}; "
         f"{confirmed} confirmed, {failed} failed{tail}"
     )
 
 
-def report_json(report: SyncReport) -> dict[str, Any]:
-    """The documented, versioned `--json` result of `sync` and `plan`."""
+def report_json(report: SyncReport, exit_code: ExitCode | None = None) -> dict[str, Any]:
+    """The documented, versioned `--json` result of `sync` and `plan`; ``exit_code`` is the
+    command's when it differs from the report's (``plan`` exits as ``sync`` would)."""
     data: dict[str, Any] = {
         "schema": JSON_SCHEMA,
         "outcome": report.outcome,
-        "exit_code": int(report.exit_code),
+        "exit_code": int(report.exit_code if exit_code is None else exit_code),
         "trigger": report.trigger,
         "run_id": report.run_id,
         "now": report.now.isoformat(),
@@ -153,6 +135,8 @@ def report_json(report: SyncReport) -> dict[str, Any]:
         "missed": [_missed_json(m) for m in report.missed],
         "recovered": report.recovered,
         "stuck_mail": [_stuck_json(s) for s in report.stuck_mail],
+        "customer_mail_held": report.customer_mail_held,
+        "pacing": pacing_json(report.pacing),
     }
     if report.plan is not None:
         data["plan"] = plan_to_data(report.plan, account="", scope=report.scope)
@@ -242,14 +226,16 @@ def echo_alarms(report: SyncReport) -> None:
             f"run {run_id} stopped before it finished (killed or crashed); this run re-read "
             f"the PSA after it: `psabill report {run_id}` shows what it had sent"
         )
+    for held in report.customer_mail_held:  # a customer is not told: shown under -q too
+        echo_err(held, level="warning", prefix="warning: ")
     if report.stuck_mail:
         oldest = min(report.stuck_mail, key=lambda s: s.queued_at)
         count = len(report.stuck_mail)
         echo_err(
             f"{count} summary {'email' if count == 1 else 'emails'} unsent since "
-            f"{oldest.queued_at:%Y-%m-%d %H:%M} UTC ({oldest.attempts} attempts; last error: "
-            f"{oldest.last_error or 'none recorded'}); fix [smtp] or [notify], then run "
-            "`psabill notify flush`",
+            f"{oldest.queued_at:%Y-%m-%d %H:%M} UTC ({plural(oldest.attempts, 'attempt')}; "
+            f"last error: {oldest.last_error or 'none recorded'}); fix [smtp] or [notify], "
+            "then run `psabill notify flush`",
             level="error",
             prefix="error: ",
         )

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from psabill.app.approval import require_admin
-from psabill.app.monitoring import ping_unloadable
-from psabill.app.plans import load_plan, save_plan
-from psabill.app.runner import Runner, RunResult
 from psabill.cli.app import App, echo_err, echo_json, pass_app, warn
-from psabill.cli.progress import observer_for
-from psabill.cli.render import echo_alarms, echo_mail, print_report, report_json
-from psabill.config.loader import LoadedConfig
-from psabill.config.models import Config
-from psabill.core.report import SyncReport, SyncRequest
-from psabill.errors import ConfigError, UsageError
+from psabill.cli.not_due import echo_not_due, finish_heartbeat
+from psabill.errors import ConfigError, ExitCode, UsageError
+
+if TYPE_CHECKING:  # the rest loads when used: an hourly `sync` with nothing due stays fast
+    from psabill.app.runner import Runner, RunResult
+    from psabill.config.loader import LoadedConfig
+    from psabill.config.models import Config
+    from psabill.core.report import SyncReport
 
 
 def _runner(app: App, *, progress: bool) -> Runner:
+    from psabill.app.runner import Runner
+    from psabill.cli.progress import observer_for
+
     return Runner(
         loaded=app.loaded(),
         state_dir=app.state_dir(),
@@ -33,6 +33,9 @@ def _runner(app: App, *, progress: bool) -> Runner:
 
 
 def _who() -> str:
+    import getpass
+    import socket
+
     try:
         return f"{getpass.getuser()}@{socket.gethostname()}"
     except (KeyError, OSError):
@@ -96,6 +99,11 @@ def sync(
       psabill plan --out plan.json && psabill sync --plan plan.json
     """
     manual = run_now or customer is not None or plan_file is not None
+    if not (manual or dry_run or as_admin or as_json):
+        finish_heartbeat(app)  # exits when nothing is due and the config is unchanged
+    from psabill.app.plans import load_plan
+    from psabill.core.report import SyncRequest
+
     cfg = _loaded_or_fail_ping(app, dry_run=dry_run).config
     admin = _acting_admin(cfg, as_admin, manual=manual, dry_run=dry_run)
     saved = load_plan(plan_file, account=cfg.account.name) if plan_file else None
@@ -109,11 +117,15 @@ def sync(
         acting_admin=admin or (_who() if manual else None),
     )
     result = _runner(app, progress=not as_json).run(request)
+    if not dry_run:  # the next hourly run may then skip validating an unchanged config
+        app.remember_validated()
     _finish_run(app, result, as_json)
 
 
 def _acting_admin(cfg: Config, email: str | None, *, manual: bool, dry_run: bool) -> str | None:
     """The admin pushing by hand (checked), or None; refuses a push approval requires."""
+    from psabill.app.approval import require_admin
+
     if email is not None and not manual:
         raise UsageError("--as is for a push by hand: add --now (or --customer / --plan)")
     if email is None and manual and not dry_run and cfg.approval.required:
@@ -140,6 +152,8 @@ def _fail_ping(app: App) -> None:
         path = app.config_path()
     except ConfigError:  # no config file at all: no ping URL either
         return
+    from psabill.app.monitoring import ping_unloadable
+
     problem = ping_unloadable(path, app.env)
     if problem:
         warn(problem)
@@ -147,6 +161,8 @@ def _fail_ping(app: App) -> None:
 
 def _finish_run(app: App, result: RunResult, as_json: bool) -> None:
     """Where the summaries went, what monitoring said, then the report and its exit code."""
+    from psabill.cli.render import echo_alarms, echo_mail
+
     echo_mail(result.mail, as_json)
     for problem in result.ping_problems:
         warn(problem)
@@ -161,7 +177,8 @@ def _finish_run(app: App, result: RunResult, as_json: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan.")
 @click.option("--allow-drop", is_flag=True, help="Plan lines that trip a drop guard anyway.")
 @click.option("--allow-rise", is_flag=True, help="Plan lines that trip the rise guard anyway.")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (every line).")
+@click.option("--all", "show_all", is_flag=True, help="Show every unchanged line in the table.")
 @pass_app
 def plan(
     app: App,
@@ -170,20 +187,34 @@ def plan(
     allow_drop: bool,
     allow_rise: bool,
     as_json: bool,
+    show_all: bool,
 ) -> None:
     """Show what `sync --now` would change, and write nothing to the PSA.
 
     The table lists customer, agreement, product, current -> new quantity,
-    action and why. Unmapped customers and products are listed below it.
-    --out saves the plan; `psabill sync --plan FILE` applies exactly that
-    plan later, and refuses if the PSA changed in between.
+    action and why; more than 20 unchanged lines fold into one count line
+    (--all or -v lists them; --json always has every line).
+    Unmapped customers and products are listed below it. --out saves the
+    plan; `psabill sync --plan FILE` applies exactly that plan later, and
+    refuses if the PSA changed in between.
+
+    The exit code is the one `sync` would give, so a CI job can gate on it:
+    0 nothing would fail, 3 lines would fail or stop (sync says 1 instead
+    when no line at all would be in place), 4 a guard would hold customers,
+    1 the plan could not be made (PSA unreachable, ...), 2 usage, 78 config.
+    Nothing is written either way.
 
     \b
     Examples:
       psabill plan
       psabill plan --customer 51234 --json
       psabill plan --out plan.json
+      psabill plan > plan.txt || echo "look at the plan first"
     """
+    from psabill.app.plans import save_plan
+    from psabill.core.plan_gate import plan_exit_code
+    from psabill.core.report import SyncRequest
+
     request = SyncRequest(
         trigger="manual",
         only=customer,
@@ -191,24 +222,34 @@ def plan(
         allow_drop=allow_drop,
         allow_rise=allow_rise,
     )
-    report = _runner(app, progress=False).sync(request)
+    report = _runner(app, progress=not as_json).sync(request)
     if out is not None and report.plan is not None:
         save_plan(out, report.plan, account=app.loaded().config.account.name, scope=report.scope)
         echo_err(f"plan saved to {out}; apply it with `psabill sync --plan {out}`")
-    _finish(app, report, as_json, always=True)  # the plan is this command's result, even with -q
+    # The plan is this command's result, even with -q; it exits as `sync` would.
+    _finish(app, report, as_json, always=True, code=plan_exit_code(report.plan), show_all=show_all)
 
 
-def _finish(app: App, report: SyncReport, as_json: bool, *, always: bool = False) -> None:
+def _finish(
+    app: App,
+    report: SyncReport,
+    as_json: bool,
+    *,
+    always: bool = False,
+    code: ExitCode | None = None,
+    show_all: bool = False,
+) -> None:
+    """Print the report; exit with ``code`` (``plan``'s gate), else the report's own code."""
+    from psabill.cli.pacing import pacing_line
+    from psabill.cli.render import print_report, report_json
+
+    exit_code = report.exit_code if code is None else code
     if as_json:
-        echo_json(report_json(report))
+        echo_json(report_json(report, exit_code))
     elif report.outcome == "not_due":
-        # Quiet by default so cron mails nothing; people at a terminal get one line.
-        if app.verbosity > 0:
-            for item in report.due:
-                reason = getattr(item.decision, "reason", "")
-                click.echo(f"not due: {item.target.label} - {reason}")
-        if app.verbosity > 0 or (app.verbosity == 0 and sys.stdout.isatty()):
-            click.echo("nothing due (see `psabill schedule`; `psabill sync --now` runs anyway)")
-    elif always or app.verbosity >= 0 or report.exit_code != 0:
-        print_report(report)
-    sys.exit(int(report.exit_code))
+        echo_not_due(app, report.due)
+    elif always or app.verbosity >= 0 or exit_code != 0:
+        print_report(report, show_all=show_all or app.verbosity > 0)
+    if app.verbosity > 0 and not as_json and report.pacing is not None:
+        click.echo(pacing_line(report.pacing))
+    sys.exit(int(exit_code))

@@ -165,7 +165,10 @@ def test_history_and_report(setup) -> None:
     assert "1 confirmed" in history.output
     report = run(config, state, "report", str(run_id))
     assert report.exit_code == 0, report.output
-    assert "acme (AcmeCorp)" in report.output
+    assert "\nAcme Corp  " in report.output  # the customer's name, not its vendor id
+    assert "acme" not in report.output
+    verbose = run(config, state, "-v", "report", str(run_id))
+    assert "\nAcme Corp  acme  " in verbose.output  # -v adds the vendor id
     assert "CIXA -> SOPHOS-IXA" in report.output
     assert "40 -> 42" in report.output
     data = json.loads(run(config, state, "report", str(run_id), "--json").output)
