@@ -89,17 +89,22 @@ class Recorder:
         outgoing: Outgoing | None,
     ) -> None:
         assert report.run_id is not None
+        now = self.clock()
         mail = outgoing.mail if outgoing is not None else ()
+        # Decided under the run lock, queued and recorded with the run's end: never twice.
+        customers = outgoing.customer_mail(self.ledger, now) if outgoing is not None else None
         ids = self.ledger.finish_run(
             report.run_id,
             outcome=status,
-            finished_at=self.clock(),
+            finished_at=now,
             summary=summary | dict(self.link),
             mail=mail,
+            customer_mail=customers.mail if customers is not None else (),
         )
-        if outgoing is not None:
-            report.mail_queued = dict(zip(ids, outgoing.labels, strict=True))
-            report.mail_problem = outgoing.problem
+        if outgoing is not None and customers is not None:
+            labels = outgoing.labels + customers.labels
+            report.mail_queued = dict(zip(ids, labels, strict=True))
+            report.mail_problem = outgoing.problem or customers.problem
 
     def complete(self, report: SyncReport, slots: list[PlannedSlot]) -> None:
         """Record the period as done for each customer whose lines all succeeded."""

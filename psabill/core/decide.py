@@ -56,7 +56,8 @@ def _line(
 ) -> PlanLine:
     """The line billing ``agreement``, every field given (most lines of a plan come here, and
     ``replace`` is slower); a new line that no price can be found for is an error."""
-    unit_price = _first(product.unit_price, billed.price)
+    # An existing addition bills at its own price; a new one at the mapping's, else the catalog's.
+    unit_price = _first(verdict.price, _first(product.unit_price, billed.price))
     if verdict.action == "create" and unit_price is None:
         verdict = verdict._replace(action="error", why=billed.unpriced)
     return PlanLine(
@@ -76,6 +77,7 @@ def _line(
         unit_price=unit_price,
         unit_cost=_first(product.unit_cost, billed.cost),
         description=product.description or billed.description or None,
+        company_name=company.name,
     )
 
 
@@ -97,6 +99,8 @@ class _Verdict(NamedTuple):
     addition_id: int | None = None
     current: Decimal | None = None
     desired: Decimal | None = None
+    price: Decimal | None = None
+    """The unit price the existing addition bills at, if the PSA said."""
 
 
 def _diff(
@@ -120,7 +124,7 @@ def _diff(
         if desired == 0:
             return _Verdict("unchanged", "usage is 0, no addition", desired=desired)
         return _Verdict("create", "no active addition yet", desired=desired)
-    found_at = (current.id, current.quantity, desired)
+    found_at = (current.id, current.quantity, desired, current.unit_price)
     if current.quantity == desired:
         return _Verdict("unchanged", "quantity already matches", *found_at)
     return _Verdict("update", "usage changed", *found_at)
@@ -130,7 +134,9 @@ def _usage_gone(ctx: PlanContext, product: Product, current: Addition | None) ->
     if current is None:
         return None  # nothing reported, nothing billed: nothing to say
     policy = product.on_usage_gone
-    gone = partial(_Verdict, addition_id=current.id, current=current.quantity)
+    gone = partial(
+        _Verdict, addition_id=current.id, current=current.quantity, price=current.unit_price
+    )
     if policy == "keep":
         return gone("keep", "no usage reported (on_usage_gone = keep)")
     if policy == "zero":

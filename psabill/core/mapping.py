@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from psabill.config.models import Config, Customer, Product
+from psabill.core.due import customer_key as customer_key  # the ledger key, used here too
 
 Scoped = TypeVar("Scoped", Customer, Product)
 
@@ -71,11 +72,6 @@ class Resolution:
     unmapped_products: dict[tuple[str, str], Unmapped] = field(default_factory=dict)
     not_synced: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def customer_key(customer: Customer) -> str:
-    """Ledger key of a customer: its vendor id, qualified by source when one is set."""
-    return f"{customer.source}:{customer.id}" if customer.source else customer.id
 
 
 def most_specific(candidates: Iterable[Scoped], source: str | None) -> Scoped | None:

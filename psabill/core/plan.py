@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from psabill.config.models import Config
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company
-from psabill.core.mapping import Resolution
+
+if TYPE_CHECKING:  # the schema is not needed to hold a plan: the ledger reads plans cheaply
+    from psabill.config.models import Config
+    from psabill.core.mapping import Resolution
 
 Action = Literal[
     "create", "update", "zero", "cancel", "unchanged", "keep",
@@ -56,6 +58,8 @@ class PlanLine:
     unit_cost: Decimal | None = None
     description: str | None = None
     """The invoice line of a new addition: the mapping's description, else the catalog item's."""
+    company_name: str | None = None
+    """The PSA company's name (``company`` is its identifier), for what customers read."""
 
     @property
     def writes(self) -> bool:
@@ -73,6 +77,9 @@ class CatalogRepair:
     exists: bool
     price: Decimal | None = None
     cost: Decimal | None = None
+    source: str | None = field(default=None, compare=False)
+    """The ``source`` of the product mapping repaired, for the command that fixes it (a hint
+    for people: two repairs of one mapping are the same repair whatever it says)."""
 
 
 @dataclass(frozen=True)

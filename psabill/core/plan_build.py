@@ -71,6 +71,8 @@ def _customer_lines(walk: _Walk, customer: Customer) -> list[PlanLine]:
     if company is None or company.deleted:
         state = "is deleted" if company else "was not found"
         return [replace(base, why=f"PSA company {customer.psa_company!r} {state}")]
+    if customer.name is None:  # people know a customer by its PSA name, not its vendor id
+        base = replace(base, customer_label=company.name or customer.id)
     return _product_lines(walk, customer, company, base)
 
 

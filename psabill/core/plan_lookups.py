@@ -181,6 +181,7 @@ def _repaired(
         exists=existing is not None,
         price=product.unit_price,
         cost=product.unit_cost,
+        source=product.source,
     )
     recorded = repair if existing is not None or repair.price is not None else None
     if existing is not None:

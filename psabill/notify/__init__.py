@@ -15,7 +15,7 @@ transport the configuration names.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,11 +23,15 @@ from pathlib import Path
 from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config
 from psabill.core.report import SyncReport
+from psabill.core.trends import Series
 from psabill.errors import PsabillError
+from psabill.notify.apprise_channel import AppriseSession, ChannelMessage, channel_messages
 from psabill.notify.compose import Composed, compose_run
+from psabill.notify.customer_mail import CustomerDrafts, CustomerMail
 from psabill.notify.delivery import Delivery, Envelope, Session
 from psabill.notify.dispatch import FlushResult, enqueue, flush, open_session
 from psabill.notify.events import MailEvent, events_of, not_queued
+from psabill.notify.tables import trends_table
 from psabill.state import Ledger, NewMail, ledger_path
 
 __all__ = [
@@ -51,6 +55,12 @@ def _opener(loaded: LoadedConfig, session: SessionFactory | None) -> SessionFact
     return session if session is not None else (lambda: open_session(loaded))
 
 
+def _channels(loaded: LoadedConfig) -> SessionFactory:
+    """The ``[notify] urls`` transport (Apprise loads only when a message goes out)."""
+    urls = [url.get_secret_value() for url in loaded.config.notify.urls]
+    return lambda: AppriseSession(urls)
+
+
 def after_run(
     loaded: LoadedConfig,
     state_dir: Path,
@@ -58,9 +68,10 @@ def after_run(
     now: datetime,
     session: SessionFactory | None = None,
 ) -> list[MailEvent]:
-    """Queue and send the summaries of a report; one event per message. For reports no run
-    row carries (a missed-period alert) and for tests; a run queues its summaries with its
-    end instead (:func:`outgoing`, :meth:`~psabill.state.Ledger.finish_run`).
+    """Queue and send the billing team's summaries of a report; one event per message. For
+    reports no run row carries (a missed-period alert) and for tests; a run queues its
+    summaries, customer summaries included, with its end instead (:func:`outgoing`,
+    :meth:`~psabill.state.Ledger.finish_run`).
 
     Never raises for a mail problem: an SMTP failure leaves the message in the
     outbox (sent again by the next invocation or `psabill notify flush`) and the
@@ -85,14 +96,16 @@ def _after_run(
     session: SessionFactory,
 ) -> list[MailEvent]:
     events: list[MailEvent] = []
+    messages: list[Composed | ChannelMessage]
     with Ledger.open(ledger_path(state_dir)) as ledger:
         try:
-            messages = _compose(ledger, loaded, report, now)
+            composed = _compose(ledger, loaded, report, now)
+            messages = [*composed, *channel_messages(loaded.config, composed)]
         except Exception as exc:  # still send what earlier runs left in the outbox
             events.append(_internal_error(exc))
             messages = []
         stored = enqueue(ledger, messages, report.run_id, now)
-        result = flush(ledger, session, state_dir, now)
+        result = flush(ledger, session, state_dir, now, _channels(loaded))
     return events + events_of(result, {i: c.label for i, c in stored.items()})
 
 
@@ -112,18 +125,34 @@ class Outgoing:
     mail: tuple[NewMail, ...] = ()
     labels: tuple[str, ...] = ()
     problem: str | None = None
+    customers: CustomerDrafts | None = None
+    """Customer summaries the run may owe; decided against the ledger by :meth:`customer_mail`."""
+
+    def customer_mail(self, ledger: Ledger, now: datetime) -> CustomerMail:
+        """The customer summaries owed, to store with the run's end (call under the run lock)."""
+        return self.customers.resolve(ledger, now) if self.customers else CustomerMail()
 
 
 def outgoing(
-    config: Config, report: SyncReport, *, acting_admin: str | None, now: datetime
+    config: Config,
+    report: SyncReport,
+    *,
+    acting_admin: str | None,
+    now: datetime,
+    trends: Sequence[Series] = (),
 ) -> Outgoing:
-    """The summaries ``report`` calls for, as outbox rows; compose problems as data."""
+    """The summaries ``report`` calls for, as outbox rows; compose problems as data.
+    ``trends``: recent quantities of the run's customers, for the team's summary."""
     try:
-        composed = compose_run(config, report, acting_admin=acting_admin, now=now)
+        customers = CustomerDrafts.of(config, report)
+        report.customer_mail_held = list(customers.held_back)  # for the run summary to say
+        table = trends_table(trends)
+        composed = compose_run(config, report, acting_admin=acting_admin, now=now, trends=table)
+        queued: list[Composed | ChannelMessage] = [*composed, *channel_messages(config, composed)]
     except Exception as exc:  # a bug in a summary must not turn a finished sync into a failure
         return Outgoing(problem=_internal_error(exc).reason)
-    mail = tuple(NewMail(c.sender, c.recipients, c.subject, c.as_bytes()) for c in composed)
-    return Outgoing(mail, tuple(c.label for c in composed))
+    mail = tuple(NewMail(c.sender, c.recipients, c.subject, c.as_bytes()) for c in queued)
+    return Outgoing(mail, tuple(c.label for c in queued), customers=customers)
 
 
 def retry_pending(
@@ -148,7 +177,7 @@ def retry_pending(
         with Ledger.open(path) as ledger:
             if not ledger.outbox_pending():
                 return []
-            result = flush(ledger, _opener(loaded, session), state_dir, now)
+            result = flush(ledger, _opener(loaded, session), state_dir, now, _channels(loaded))
     except PsabillError as exc:
         log.warning("outbox not flushed: %s", exc)
         return [MailEvent("outbox not flushed", "not_queued", reason=exc.message)]
@@ -162,7 +191,7 @@ def flush_outbox(
     if not ledger_path(state_dir).exists():
         return FlushResult()  # no ledger, so no outbox: do not create one just to look
     with Ledger.open(ledger_path(state_dir)) as ledger:
-        return flush(ledger, _opener(loaded, session), state_dir, now)
+        return flush(ledger, _opener(loaded, session), state_dir, now, _channels(loaded))
 
 
 def send_test(loaded: LoadedConfig, composed: Composed, now: datetime) -> tuple[str, Delivery]:

@@ -9,6 +9,12 @@ Typical use by the runner::
 """
 
 from psabill.core.outcome import Trigger
+from psabill.state.customer_mail import (
+    BilledLine,
+    CustomerMailHistory,
+    CustomerMailRecord,
+    NewCustomerMail,
+)
 from psabill.state.ledger import LEDGER_FILENAME, Ledger, existing_ledger, ledger_path
 from psabill.state.lock import LOCK_FILENAME, LockHolder, RunLock, lock_path
 from psabill.state.migrations import SCHEMA_VERSION
@@ -38,13 +44,17 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIGGERS",
+    "BilledLine",
     "CompletedSlotRecord",
+    "CustomerMailHistory",
+    "CustomerMailRecord",
     "Ledger",
     "LineCounts",
     "LineRecord",
     "LineStatus",
     "LineUpdate",
     "LockHolder",
+    "NewCustomerMail",
     "NewLine",
     "NewMail",
     "OutboxRecord",

@@ -26,6 +26,7 @@ from pathlib import Path
 from psabill.core.outcome import Trigger
 from psabill.state import _rows
 from psabill.state._base import check_choice, row_id
+from psabill.state.customer_mail import LedgerCustomerMail, NewCustomerMail, queue_customer_mail
 from psabill.state.db import (
     check_sqlite_header,
     connect,
@@ -34,6 +35,7 @@ from psabill.state.db import (
     encode_time,
     translate_errors,
 )
+from psabill.state.latest import LedgerLatest
 from psabill.state.migrations import migrate
 from psabill.state.missed import LedgerMissed
 from psabill.state.outbox import LedgerOutbox, insert_mail
@@ -62,7 +64,7 @@ def ledger_path(state_dir: Path) -> Path:
     return state_dir / LEDGER_FILENAME
 
 
-class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
+class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed, LedgerCustomerMail, LedgerLatest):
     """An open ledger. Use :meth:`open`; close it (or use ``with``) when done.
 
     The outbox methods (``outbox_add``, ``outbox_pending``, ``outbox_mark_sent``,
@@ -183,12 +185,14 @@ class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
         finished_at: datetime,
         summary: Mapping[str, object] | None = None,
         mail: Sequence[NewMail] = (),
+        customer_mail: Sequence[NewCustomerMail] = (),
     ) -> list[int]:
         """Mark a running run finished with ``outcome`` (not ``running``) and its summary,
-        and queue its ``mail`` in the outbox in the same transaction; return the mail's ids.
+        and queue its ``mail``, then its ``customer_mail`` (recorded per company and period),
+        in the outbox in the same transaction; return the outbox ids in that order.
 
         One transaction: a run is never recorded as finished without the summaries that
-        report it, so a crash can delay a summary but never lose it.
+        report it, so a crash can delay a summary but never lose it or queue it twice.
         """
         check_choice("final outcome", outcome, _FINAL_OUTCOMES)
         summary_json = None if summary is None else encode_json(summary)
@@ -198,7 +202,8 @@ class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed):
                 "UPDATE runs SET outcome = ?, finished_at = ?, summary_json = ? WHERE id = ?",
                 (outcome, encode_time(finished_at), summary_json, run_id),
             )
-            return [insert_mail(conn, run_id, item, finished_at) for item in mail]
+            ids = [insert_mail(conn, run_id, item, finished_at) for item in mail]
+            return ids + queue_customer_mail(conn, run_id, customer_mail, finished_at)
 
     def recover_interrupted(self, *, at: datetime) -> list[int]:
         """Mark every ``running`` run ``interrupted`` (finished ``at``); return their ids.

@@ -111,7 +111,30 @@ _V2 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+_V3 = Migration(
+    3,
+    "customer summaries queued, per PSA company and billing period",
+    (
+        # One row per customer summary put in the outbox, in the transaction that ends its
+        # run. ``lines_json`` is what the summary told the customer, so a later run can tell
+        # whether a correction is owed; a period has one first summary, then corrections.
+        """CREATE TABLE customer_mail (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            company TEXT NOT NULL,
+            period TEXT NOT NULL,
+            correction INTEGER NOT NULL CHECK (correction IN (0, 1)),
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+            queued_at TEXT NOT NULL,
+            lines_json TEXT NOT NULL
+        )""",
+        "CREATE UNIQUE INDEX customer_mail_first ON customer_mail (company, period)"
+        " WHERE correction = 0",
+        "CREATE INDEX customer_mail_latest ON customer_mail (company, id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 """Every migration, in order; ``MIGRATIONS[n]`` has version ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -128,6 +128,8 @@ def _customer_lines(
     if company is None or company.deleted:
         state = "is deleted" if company else "was not found"
         return [replace(base, why=f"PSA company {customer.psa_company!r} {state}")]
+    if customer.name is None:
+        base = replace(base, customer_label=company.name or customer.id)
     desired = {sku: d for (ckey, sku), d in ctx.resolution.desired.items() if ckey == key}
     conflicts = {sku: why for ckey, sku, why in ctx.resolution.conflicts if ckey == key}
     lines = []
@@ -206,6 +208,7 @@ def product_line(
     line = replace(
         line,
         company=company.identifier,
+        company_name=company.name,
         agreement_id=agreement.id,
         agreement_name=agreement.name,
         psa_product=billed.identifier,
@@ -320,7 +323,10 @@ def _diff(
         if desired == 0:
             return replace(line, action="unchanged", desired=desired, why="usage is 0, no addition")
         return replace(line, action="create", desired=desired, why="no active addition yet")
-    line = replace(line, addition_id=current.id, current=current.quantity, desired=desired)
+    price = _first(current.unit_price, line.unit_price)
+    line = replace(
+        line, addition_id=current.id, current=current.quantity, desired=desired, unit_price=price
+    )
     if current.quantity == desired:
         return replace(line, action="unchanged", why="quantity already matches")
     return replace(line, action="update", why="usage changed")
@@ -331,7 +337,8 @@ def _usage_gone(
 ) -> PlanLine | None:
     if current is None:
         return None  # nothing reported, nothing billed: nothing to say
-    line = replace(line, addition_id=current.id, current=current.quantity)
+    price = _first(current.unit_price, line.unit_price)
+    line = replace(line, addition_id=current.id, current=current.quantity, unit_price=price)
     policy = product.on_usage_gone
     if policy == "keep":
         return replace(line, action="keep", why="no usage reported (on_usage_gone = keep)")
