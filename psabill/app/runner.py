@@ -38,7 +38,7 @@ from psabill.core.plan import Plan
 from psabill.core.report import Stage, StuckMail, SyncReport, SyncRequest
 from psabill.errors import ExitCode, PsabillError
 from psabill.psa import PsaClient, RetryPolicy, open_client
-from psabill.psa.pacing import utc_now
+from psabill.psa.pacing import pacing_of, utc_now
 from psabill.state import Ledger, RunLock, ensure_private_dir, existing_ledger, lock_path
 from psabill.state import ledger_path as ledger_file
 
@@ -172,7 +172,7 @@ class Runner:
         if report.fatal is None:
             self.stage("confirmed")
             record.complete(report, slots)
-        record.finish(report, self._outgoing(report, request.acting_admin))
+        record.finish(report, self._outgoing(report, request.acting_admin, ledger))
 
     def _plan_for_approval(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
         """Store the plan for an admin to approve, unless the same plan already awaits one."""
@@ -195,17 +195,23 @@ class Runner:
         self, request: SyncRequest, report: SyncReport, ledger: Ledger | None = None
     ) -> None:
         async with self.psa(self.config.psa) as client:
-            report.plan = await self._make_plan(client, request, report, ledger)
+            try:
+                report.plan = await self._make_plan(client, request, report, ledger)
+            finally:
+                report.pacing = pacing_of(client)
 
     async def _sync(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
         async with self.psa(self.config.psa) as client:
-            plan = await self._make_plan(client, request, report, ledger)
-            report.plan = plan
-            applier = Applier(
-                client, ledger, report.run_id or 0, self.clock, self.observer, self.stage
-            )
-            report.results = await applier.apply(plan)
-            report.repairs = applier.repaired
+            try:
+                plan = await self._make_plan(client, request, report, ledger)
+                report.plan = plan
+                applier = Applier(
+                    client, ledger, report.run_id or 0, self.clock, self.observer, self.stage
+                )
+                report.results = await applier.apply(plan)
+                report.repairs = applier.repaired
+            finally:
+                report.pacing = pacing_of(client)
         report.outcome = outcome_of(report.results)
 
     async def _make_plan(
@@ -213,7 +219,7 @@ class Runner:
     ) -> Plan:
         from psabill.app.planning import Planner
 
-        planner = Planner(self.loaded, self.env)
+        planner = Planner(self.loaded, self.env, self.observer)
         return await planner.make_plan(client, request, report, self._history(ledger))
 
     def _history(self, ledger: Ledger | None) -> History:
@@ -235,11 +241,17 @@ class Runner:
             with Ledger.open(ledger_file(self.state_dir)) as ledger:
                 report.missed = ledger.note_missed(missed, at=report.now)
 
-    def _outgoing(self, report: SyncReport, acting_admin: str | None) -> Outgoing:
-        """The summaries of a run about to be recorded as finished."""
+    def _outgoing(
+        self, report: SyncReport, acting_admin: str | None, ledger: Ledger | None = None
+    ) -> Outgoing:
+        """The summaries of a run about to be recorded as finished (with trends from
+        ``ledger``, when given)."""
+        from psabill.app.trends import summary_trends
         from psabill.notify import outgoing
 
-        return outgoing(self.config, report, acting_admin=acting_admin, now=self.clock())
+        trends = summary_trends(ledger, report)
+        now = self.clock()
+        return outgoing(self.config, report, acting_admin=acting_admin, now=now, trends=trends)
 
     def _notify(self, report: SyncReport) -> list[MailEvent]:
         if report.outcome in ("dry_run", "awaiting"):

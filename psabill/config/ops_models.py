@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from psabill.config.fields import CatchUp, EmailList
 
@@ -41,6 +42,21 @@ class Notify(BaseModel):
         "sends the monitoring fail ping (the outbox keeps retrying it).",
         examples=["2h"],
     )
+    urls: tuple[SecretStr, ...] = Field(
+        (),
+        description="Apprise URLs that also get each run summary (Slack, Teams, ntfy, ...; "
+        'see the Apprise wiki), e.g. ["ntfy://ntfy.sh/${NTFY_TOPIC}"]. Sent through the same '
+        "outbox as mail. They hold tokens: use ${VAR} references; psabill prints them masked.",
+    )
+
+    @field_validator("urls")
+    @classmethod
+    def _service_urls(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for index, url in enumerate(value):
+            if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://.", url.get_secret_value()):
+                # never echo the value: it may be a token
+                raise ValueError(f"urls[{index}] is not a URL like ntfy://ntfy.sh/TOPIC")
+        return value
 
 
 class Approval(BaseModel):

@@ -1,16 +1,18 @@
-"""Build the e-mails of a run: one summary for the billing team, one per custom customer.
+"""Build the billing team's e-mails: a run's summary, a plan awaiting approval, a missed-period
+alert, and the transport test message. Customer summaries (one per PSA company and billing
+period) are built by :mod:`psabill.notify.customer_mail`, against the ledger.
 
 Pure apart from ``make_msgid`` (random and unique by design). Messages are
 ``multipart/mixed``: a ``multipart/alternative`` (text, then HTML) and a CSV
 of the lines. Display names go through :class:`email.headerregistry.Address`,
-so "Müller & Söhne GmbH" is RFC 2047 encoded, and bytes are produced with
+so "Jürgen Groß" is RFC 2047 encoded, and bytes are produced with
 the ``SMTP`` policy (CRLF line ends), which is what the outbox stores.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
@@ -18,22 +20,20 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from psabill import __version__
-from psabill.config.models import Config, Customer, Notify
-from psabill.core.mapping import customer_key
+from psabill.config.models import Config, Notify
 from psabill.core.report import SyncReport
-from psabill.notify.customer import customer_summary
 from psabill.notify.formats import csv_attachment, html_body, text_body
+from psabill.notify.planned import plan_counts, plan_summary
 from psabill.notify.summary import (
     Summary,
     counts_text,
     missed_summary,
     missed_text,
     next_run_text,
-    plan_counts,
-    plan_summary,
     run_period,
     run_summary,
 )
+from psabill.notify.tables import Table
 
 # `[notify].on` knows success, partial and failure; a guard holding customers back
 # needs someone's attention just like a failure does.
@@ -47,6 +47,8 @@ class Composed:
     label: str
     message: EmailMessage
     recipients: tuple[str, ...]
+    summary: Summary | None = field(default=None, repr=False, compare=False)
+    """What the message says, for the other channels (:mod:`.apprise_channel`)."""
 
     @property
     def sender(self) -> str:
@@ -72,11 +74,18 @@ def summary_recipients(config: Config) -> list[Address]:
 
 
 def compose_run(
-    config: Config, report: SyncReport, *, acting_admin: str | None, now: datetime
+    config: Config,
+    report: SyncReport,
+    *,
+    acting_admin: str | None,
+    now: datetime,
+    trends: Table | None = None,
 ) -> list[Composed]:
-    """Every message this run sends; empty when ``[notify].on`` leaves this outcome out.
+    """The billing team's messages for this run; empty when ``[notify].on`` leaves this
+    outcome out.
 
     A plan waiting for approval is always mailed: nobody can approve a plan they never see.
+    ``trends`` is the block of recent quantities the team's run summary shows, if any.
     """
     if report.outcome == "planned":
         return _plan_message(config, report, now)
@@ -84,24 +93,22 @@ def compose_run(
         return _missed_message(config, report, now) if report.missed else []
     if not report.missed and not wants_summary(config.notify, report.outcome):
         return []
-    found = _team_message(config, report, acting_admin=acting_admin, now=now)
-    for customer in config.customers:
-        if customer.settings != "custom" or not customer.emails:
-            continue
-        message = _customer_message(config, customer, report, now)
-        if message is not None:
-            found.append(message)
-    return found
+    return _team_message(config, report, acting_admin=acting_admin, now=now, trends=trends)
 
 
 def _team_message(
-    config: Config, report: SyncReport, *, acting_admin: str | None, now: datetime
+    config: Config,
+    report: SyncReport,
+    *,
+    acting_admin: str | None,
+    now: datetime,
+    trends: Table | None = None,
 ) -> list[Composed]:
     """The billing team's run summary; none when nobody is set to receive it."""
     to = summary_recipients(config)
     if not to:
         return []
-    summary = run_summary(config, report, acting_admin=acting_admin, now=now)
+    summary = run_summary(config, report, acting_admin=acting_admin, now=now, trends=trends)
     return [
         _build(
             config,
@@ -114,27 +121,6 @@ def _team_message(
             now=now,
         )
     ]
-
-
-def _customer_message(
-    config: Config, customer: Customer, report: SyncReport, now: datetime
-) -> Composed | None:
-    """``customer``'s own summary, sent in the MSP's name; None when the run had no line of it."""
-    part = customer_summary(config, customer, report, now=now)
-    if part is None:
-        return None
-    label = customer.name or customer.id
-    return _build(
-        config,
-        part,
-        f"summary email for {label}",
-        _unique(("", email) for email in customer.emails),
-        subject=f"{config.account.name}: billing summary for {label}, "
-        f"{run_period(report, config, customer_key(customer))}",
-        from_name=config.account.name,
-        run_id=report.run_id,
-        now=now,
-    )
 
 
 def _plan_message(config: Config, report: SyncReport, now: datetime) -> list[Composed]:
@@ -229,11 +215,14 @@ def _build(
     message = _message(
         config, summary, to, subject=subject, from_name=from_name, run_id=run_id, now=now
     )
-    name = f"billing-{run_id}.csv" if summary.kind == "customer" else f"psabill-run-{run_id}.csv"
     message.add_attachment(
-        csv_attachment(summary), subtype="csv", charset="utf-8", cte="base64", filename=name
+        csv_attachment(summary),
+        subtype="csv",
+        charset="utf-8",
+        cte="base64",
+        filename=f"psabill-run-{run_id}.csv",
     )
-    return Composed(label, message, tuple(a.addr_spec for a in to))
+    return Composed(label, message, tuple(a.addr_spec for a in to), summary)
 
 
 def _message(

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from psabill.config.loader import LoadedConfig
 from psabill.errors import MailConnectionError, MailError, StateError
+from psabill.notify.apprise_channel import ChannelMessage, is_channel
 from psabill.notify.compose import Composed
 from psabill.notify.delivery import Delivery, Envelope, Session
 from psabill.notify.folder import FolderSession
@@ -75,8 +76,11 @@ class FlushResult:
 
 
 def enqueue(
-    ledger: Ledger, messages: Sequence[Composed], run_id: int | None, now: datetime
-) -> dict[int, Composed]:
+    ledger: Ledger,
+    messages: Sequence[Composed | ChannelMessage],
+    run_id: int | None,
+    now: datetime,
+) -> dict[int, Composed | ChannelMessage]:
     """Store each message in the outbox; return them by outbox id."""
     queued = {}
     for composed in messages:
@@ -93,36 +97,53 @@ def enqueue(
 
 
 def flush(
-    ledger: Ledger, session: Callable[[], Session], state_dir: Path, now: datetime
+    ledger: Ledger,
+    session: Callable[[], Session],
+    state_dir: Path,
+    now: datetime,
+    channels: Callable[[], Session] | None = None,
 ) -> FlushResult:
     """Deliver every pending message, oldest first, marking each sent or failed at once.
 
     A transport that cannot be opened (server down, login refused) marks every
-    pending message failed with that reason; they stay pending.
+    pending message failed with that reason; they stay pending. Rows for Apprise URLs
+    go through ``channels`` (left pending without it), so a mail outage never holds
+    back a chat message nor the other way round.
     """
     result = FlushResult()
     with _outbox_lock(state_dir):
         pending = ledger.outbox_pending()
-        if not pending:
-            return result
-        try:
-            with session() as opened:
-                result.transport = opened.description
-                for record in pending:
-                    attempt = _deliver(ledger, opened, record, now)
-                    result.attempts.append(attempt)
-                    if isinstance(attempt.error, MailConnectionError):
-                        break
-        except MailConnectionError as exc:
-            if not result.attempts:
-                result.attempts.append(_failed(ledger, pending[0], exc, now))
-        tried = {a.record.id for a in result.attempts}
-        broken = result.attempts[-1].error if result.attempts else None
-        if isinstance(broken, MailConnectionError):
-            result.attempts += [
-                _failed(ledger, r, broken, now) for r in pending if r.id not in tried
-            ]
+        chat = [r for r in pending if is_channel(r)]
+        if chat and channels is not None:
+            result.attempts += _send_all(ledger, channels, chat, now)[1]
+        mail = [r for r in pending if not is_channel(r)]
+        if mail:
+            result.transport, attempts = _send_all(ledger, session, mail, now)
+            result.attempts += attempts
     return result
+
+
+def _send_all(
+    ledger: Ledger, session: Callable[[], Session], pending: list[OutboxRecord], now: datetime
+) -> tuple[str, list[Attempt]]:
+    """Deliver ``pending`` over one session; a broken transport fails the rest at once."""
+    attempts: list[Attempt] = []
+    description = ""
+    try:
+        with session() as opened:
+            description = opened.description
+            for record in pending:
+                attempts.append(_deliver(ledger, opened, record, now))
+                if isinstance(attempts[-1].error, MailConnectionError):
+                    break
+    except MailConnectionError as exc:
+        if not attempts:
+            attempts.append(_failed(ledger, pending[0], exc, now))
+    tried = {a.record.id for a in attempts}
+    broken = attempts[-1].error if attempts else None
+    if isinstance(broken, MailConnectionError):
+        attempts += [_failed(ledger, r, broken, now) for r in pending if r.id not in tried]
+    return description, attempts
 
 
 def _deliver(ledger: Ledger, session: Session, record: OutboxRecord, now: datetime) -> Attempt:

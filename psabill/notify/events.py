@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from psabill.errors import MailError
+from psabill.notify.apprise_channel import is_channel
 from psabill.notify.dispatch import Attempt, FlushResult
 
 MailStatus = Literal["sent", "written", "queued", "not_queued"]
@@ -31,7 +32,7 @@ class MailEvent:
     """Why it is ``queued`` or ``not_queued``."""
     hint: str | None = None
     via: str = "SMTP"
-    """What failed for a ``queued`` message: ``SMTP`` or ``writing the file``."""
+    """What failed for a ``queued`` message: ``SMTP``, ``writing the file`` or ``Apprise``."""
     refused: Mapping[str, str] = field(default_factory=dict)
     deferred: Mapping[str, str] = field(default_factory=dict)
 
@@ -57,6 +58,8 @@ class MailEvent:
         if self.status == "written":
             return f"{self.label} written to {self.file} (transport = folder)"
         text = f"{self.label} sent to {', '.join(self.recipients)}"
+        if not self.recipients:
+            text = f"{self.label} not sent"
         for rcpt, answer in self.refused.items():
             text += f"; refused for {rcpt} ({answer}), who will not get it"
         for rcpt, answer in self.deferred.items():
@@ -83,11 +86,12 @@ def events_of(result: FlushResult, labels: Mapping[int, str] | None = None) -> l
 def _event(attempt: Attempt, labels: Mapping[int, str], *, folder: bool) -> MailEvent:
     record = attempt.record
     label = labels.get(record.id) or f"outbox message #{record.id} ({record.subject})"
+    channel = is_channel(record)
     if attempt.error is not None:
-        return _queued(label, attempt.error, folder=folder)
+        return _queued(label, attempt.error, via="Apprise" if channel else None, folder=folder)
     delivery = attempt.delivery
     assert delivery is not None
-    if folder:
+    if folder and not channel:
         return MailEvent(label, "written", file=delivery.answer)
     return MailEvent(
         label,
@@ -98,6 +102,6 @@ def _event(attempt: Attempt, labels: Mapping[int, str], *, folder: bool) -> Mail
     )
 
 
-def _queued(label: str, error: MailError, *, folder: bool) -> MailEvent:
-    via = "writing the file" if folder else "SMTP"
+def _queued(label: str, error: MailError, *, via: str | None, folder: bool) -> MailEvent:
+    via = via or ("writing the file" if folder else "SMTP")
     return MailEvent(label, "queued", reason=error.message, hint=error.hint, via=via)

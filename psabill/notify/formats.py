@@ -17,6 +17,12 @@ from html import escape
 from psabill.core.outcome import LineResult
 from psabill.core.plan import qty
 from psabill.notify.summary import Summary
+from psabill.notify.tables import Banner, Table
+
+_INK = {"good": "#1b7f3b", "warn": "#a04f00", "bad": "#b00020", "info": "#1a5fb4"}
+"""Banner colours: white text on each stays above WCAG's 4.5:1 contrast."""
+_WASH = {"bad": "#fdecea", "warn": "#fff4e5"}
+"""Row backgrounds of failed and held lines."""
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _RUN_CSV = (
@@ -27,7 +33,8 @@ _CUSTOMER_CSV = ("customer", "sku", "product", "agreement", "previous", "new", "
 
 
 def text_body(summary: Summary) -> str:
-    out = [summary.title, "=" * len(summary.title), ""]
+    out = [_banner_text(summary.banner)] if summary.banner else []
+    out += [summary.title, "=" * len(summary.title), ""]
     width = max(len(label) for label, _ in summary.facts) + 1
     out += [f"{label + ':':<{width}} {value}" for label, value in summary.facts]
     if summary.failures:
@@ -39,21 +46,44 @@ def text_body(summary: Summary) -> str:
     for title, items in summary.notes:
         out += _heading(title)
         out += [f"- {item}" for item in items]
-    out += _heading(f"Lines ({len(summary.rows)})")
-    out += _text_table(summary.columns, summary.rows) if summary.rows else ["(none)"]
+    for table in summary.tables:
+        out += _heading(table.title) + _text_table(table.columns, table.rows, table.align)
+        out += [_after_text(table)] if table.hidden or table.note else []
+    if not summary.tables:
+        out += _heading(f"Lines ({len(summary.rows)})")
+        out += _text_table(summary.columns, summary.rows) if summary.rows else ["(none)"]
     out += ["", "-- ", summary.footer, ""]
     return "\n".join(out)
+
+
+def _after_text(table: Table) -> str:
+    """ "and 1,234 unchanged lines (every line is in the attached CSV)", or the note alone."""
+    if table.hidden:
+        return f"{table.more} ({table.note})" if table.note else table.more
+    return table.note
+
+
+def _banner_text(banner: Banner) -> str:
+    return f"{banner.word}: {banner.detail}" if banner.detail else banner.word
 
 
 def _heading(title: str) -> list[str]:
     return ["", title, "-" * len(title)]
 
 
-def _text_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _text_table(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], align: Sequence[str] = ()
+) -> list[str]:
+    if not rows:
+        return []
     widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows, strict=True)]
+    sides = list(align) or ["l"] * len(columns)
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(f"{cell:<{w}}" for cell, w in zip(cells, widths, strict=True)).rstrip()
+        return "  ".join(
+            f"{cell:>{w}}" if side == "r" else f"{cell:<{w}}"
+            for cell, w, side in zip(cells, widths, sides, strict=True)
+        ).rstrip()
 
     return [line(columns), line(["-" * w for w in widths]), *(line(row) for row in rows)]
 
@@ -64,28 +94,76 @@ def html_body(summary: Summary) -> str:
         '<!DOCTYPE html><html><head><meta charset="utf-8">',
         f"<title>{e(summary.title)}</title></head>",
         '<body style="font-family: sans-serif; font-size: 14px;">',
+        *([_banner_html(summary.banner)] if summary.banner else []),
         f"<h2>{e(summary.title)}</h2>",
         '<table cellpadding="3">',
         *(f"<tr><th align='left'>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in summary.facts),
         "</table>",
+        *_failures_html(summary),
     ]
-    if summary.failures:
-        parts.append(f'<h3 style="color: #b00020;">Failures ({len(summary.failures)})</h3><ul>')
-        for failure in summary.failures:
-            hint = f"<br><i>hint: {e(failure.hint)}</i>" if failure.hint else ""
-            parts.append(f"<li><b>{e(failure.where)}</b>: {e(failure.message)}{hint}</li>")
-        parts.append("</ul>")
     for title, items in summary.notes:
         parts.append(f"<h3>{e(title)}</h3><ul>")
         parts += [f"<li>{e(item)}</li>" for item in items]
         parts.append("</ul>")
-    parts.append(f"<h3>Lines ({len(summary.rows)})</h3>")
-    parts.append('<table border="1" cellpadding="4" style="border-collapse: collapse;">')
-    parts.append("<tr>" + "".join(f"<th>{e(c)}</th>" for c in summary.columns) + "</tr>")
-    for row in summary.rows:
-        parts.append("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>")
-    parts += ["</table>", f"<p><small>{e(summary.footer)}</small></p>", "</body></html>", ""]
+    for table in summary.tables:
+        parts += _table_html(table)
+    if not summary.tables:
+        lines = Table(f"Lines ({len(summary.rows)})", summary.columns, summary.rows, ())
+        parts += _table_html(lines)
+    parts += [f"<p><small>{e(summary.footer)}</small></p>", "</body></html>", ""]
     return "\n".join(parts)
+
+
+def _banner_html(banner: Banner) -> str:
+    detail = f' <span style="font-size: 15px; font-weight: normal;">{escape(banner.detail)}</span>'
+    return (
+        f'<div class="banner" data-tone="{banner.tone}" style="background: {_INK[banner.tone]}; '
+        "color: #ffffff; padding: 12px 16px; font-size: 22px; font-weight: bold; "
+        f'border-radius: 4px;">{escape(banner.word)}{detail if banner.detail else ""}</div>'
+    )
+
+
+def _failures_html(summary: Summary) -> list[str]:
+    if not summary.failures:
+        return []
+    parts = [f'<h3 style="color: {_INK["bad"]};">Failures ({len(summary.failures)})</h3><ul>']
+    for failure in summary.failures:
+        hint = f"<br><i>hint: {escape(failure.hint)}</i>" if failure.hint else ""
+        parts.append(f"<li><b>{escape(failure.where)}</b>: {escape(failure.message)}{hint}</li>")
+    return [*parts, "</ul>"]
+
+
+def _table_html(table: Table) -> list[str]:
+    """A bordered table; right-aligned numbers; failed rows red, held rows amber."""
+    e = escape
+    sides = table.align or ("l",) * len(table.columns)
+    tones = table.tones or (None,) * len(table.rows)
+    parts = [f"<h3>{e(table.title)}</h3>"]
+    if table.rows:
+        parts.append('<table border="1" cellpadding="4" style="border-collapse: collapse;">')
+        parts.append(
+            "<tr>"
+            + "".join(_cell_html(c, s, "th") for c, s in zip(table.columns, sides, strict=True))
+            + "</tr>"
+        )
+        for row, tone in zip(table.rows, tones, strict=True):
+            style = f' class="{tone}" style="background: {_WASH[tone]};"' if tone in _WASH else ""
+            cells = "".join(_cell_html(c, s, "td") for c, s in zip(row, sides, strict=True))
+            parts.append(f"<tr{style}>{cells}</tr>")
+        parts.append("</table>")
+    if table.hidden:
+        note = f" ({e(table.note)})" if table.note else ""
+        parts.append(f'<p class="more"><i>{e(table.more)}</i>{note}</p>')
+    elif table.note:
+        parts.append(f"<p><small>{e(table.note)}</small></p>")
+    return parts
+
+
+def _cell_html(text: str, side: str, tag: str) -> str:
+    if side == "r":
+        style = "text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums;"
+        return f'<{tag} align="right" style="{style}">{escape(text)}</{tag}>'
+    return f'<{tag} align="left">{escape(text)}</{tag}>'
 
 
 def csv_attachment(summary: Summary) -> str:

@@ -16,9 +16,10 @@ from typing import Literal
 
 from psabill.config.models import Config, Schedule
 from psabill.core.outcome import LineResult
-from psabill.core.plan import WRITES, Plan, PlanLine, qty
-from psabill.core.report import SyncReport
+from psabill.core.plan import WRITES, PlanLine, qty
+from psabill.core.report import PacingStats, SyncReport
 from psabill.core.schedule.engine import next_slots
+from psabill.notify.tables import Banner, Table, banner, line_tables, money_effect
 
 DONE_VERBS = {"create": "created", "update": "updated", "zero": "zeroed", "cancel": "cancelled"}
 _HINTS = {
@@ -52,6 +53,10 @@ class Summary:
     rows: tuple[Row, ...] = ()
     footer: str = ""
     results: tuple[LineResult, ...] = field(default=(), repr=False)
+    banner: Banner | None = None
+    """The outcome in one coloured word, above everything else."""
+    tables: tuple[Table, ...] = ()
+    """When set, the bodies show these tables instead of ``rows``."""
 
 
 def change_text(line: PlanLine) -> str:
@@ -115,26 +120,38 @@ def trigger_text(report: SyncReport, acting_admin: str | None) -> str:
 
 
 def run_summary(
-    config: Config, report: SyncReport, *, acting_admin: str | None, now: datetime
+    config: Config,
+    report: SyncReport,
+    *,
+    acting_admin: str | None,
+    now: datetime,
+    trends: Table | None = None,
 ) -> Summary:
-    """The summary for the MSP's billing team: everything, failures first."""
+    """The summary for the MSP's billing team: the outcome, failed and held lines first, then
+    the changes, unchanged lines last (a count when there are many); ``trends`` (the run's
+    customers' quantities over recent periods) goes after them."""
     period = run_period(report, config)
     zone = config.account.zone
+    counts = "run stopped" if report.fatal else counts_text(report.results)
     facts = [
         ("Outcome", report.outcome),
         ("Period", period),
         ("Trigger", trigger_text(report, acting_admin)),
         ("Changes", counts_text(report.results)),
+        ("Money effect", money_effect(report.results)),
         ("Run", f"#{report.run_id} at {report.now.astimezone(zone):%Y-%m-%d %H:%M %Z}"),
+        ("PSA requests", pacing_text(report.pacing)),
         ("Next scheduled run", next_run_text(config.schedule, config, now)),
     ]
+    outcome = "missed" if report.missed and report.outcome == "success" else report.outcome
     return Summary(
         kind="run",
         title=f"{config.account.name}: billing run {period}",
-        facts=tuple(facts),
-        failures=tuple(_failures(report)),
-        notes=tuple((title, items) for title, items in _notes(report) if items),
-        rows=tuple(_row(r) for r in report.results),
+        facts=tuple((label, value) for label, value in facts if value),
+        failures=failures_of(report),
+        notes=notes_of(report),
+        banner=banner(outcome, counts),
+        tables=line_tables(report.results) + ((trends,) if trends else ()),
         footer=(
             f"psabill run #{report.run_id}. Every line is in the attached CSV; "
             f"`psabill report {report.run_id}` shows the same from the ledger."
@@ -154,65 +171,34 @@ def missed_summary(config: Config, report: SyncReport, *, now: datetime) -> Summ
     return Summary(
         kind="run",
         title=f"{config.account.name}: {missed_text(report)}",
+        banner=banner("missed", "not billed"),
         facts=(
             ("Outcome", "missed billing period: not billed"),
             ("Checked at", f"{report.now.astimezone(zone):%Y-%m-%d %H:%M %Z}"),
             ("Next scheduled run", next_run_text(config.schedule, config, now)),
         ),
-        failures=tuple(_failures(report)),
+        failures=failures_of(report),
         footer="psabill reports each missed period once. `psabill schedule` shows the slots.",
     )
 
 
-def plan_counts(plan: Plan | None) -> str:
-    """What an approved plan would change: "4 to create, 2 to update"."""
-    counts: dict[str, int] = {}
-    for line in plan.lines if plan else ():
-        if line.writes:
-            counts[line.action] = counts.get(line.action, 0) + 1
-    return ", ".join(f"{n} to {action}" for action, n in sorted(counts.items())) or "no changes"
+def pacing_text(pacing: PacingStats | None) -> str:
+    """ "1,204 requests, 3 throttled (429), 12.4 s waited"; "" when the run sent none."""
+    if pacing is None:
+        return ""
+    requests = f"{pacing.requests:,} {'request' if pacing.requests == 1 else 'requests'}"
+    return f"{requests}, {pacing.throttled:,} throttled (429), {pacing.waited:,.1f} s waited"
 
 
-def plan_summary(config: Config, report: SyncReport, *, now: datetime) -> Summary:
-    """A scheduled run's plan waiting for a billing admin's approval: nothing was pushed."""
-    period = run_period(report, config)
-    run = report.pending_run
-    lines = report.plan.lines if report.plan else ()
-    facts = [
-        ("Outcome", "plan waiting for approval; nothing was pushed"),
-        ("Period", period),
-        ("Would change", plan_counts(report.plan)),
-        ("Review", f"psabill approve {run} --show"),
-        ("Approve", f"psabill approve {run} --as EMAIL (a billing admin with pay)"),
-        ("Next scheduled run", next_run_text(config.schedule, config, now)),
-    ]
-    pending = tuple(LineResult(line, "skipped") for line in lines)
-    return Summary(
-        kind="plan",
-        title=f"{config.account.name}: billing plan {period} awaits approval",
-        facts=tuple(facts),
-        failures=tuple(_failures(report)),
-        notes=tuple((title, items) for title, items in _notes(report) if items),
-        rows=tuple(_plan_row(line) for line in lines),
-        footer=(
-            f"psabill planned run #{run}. Nothing reaches the PSA until it is approved; "
-            "approving refuses if the PSA changed since this plan was made."
-        ),
-        results=pending,
-    )
+def failures_of(report: SyncReport) -> tuple[Failure, ...]:
+    """Missed periods, a fatal error, failed sources, then every failed line, with hints."""
+    return tuple(_failures(report))
 
 
-def _plan_row(line: PlanLine) -> Row:
-    product = f"{line.sku} → {line.psa_product}" if line.psa_product else line.sku
-    state = f"{line.action}: awaiting approval" if line.writes else line.action
-    return (
-        line.customer_label,
-        line.agreement_name or "-",
-        product,
-        change_text(line),
-        state,
-        line.why,
-    )
+def notes_of(report: SyncReport) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Unmapped ids, repairs, guard trips, recovered runs and held customer summaries: each
+    titled list that has items."""
+    return tuple((title, items) for title, items in _notes(report) if items)
 
 
 def _failures(report: SyncReport) -> list[Failure]:
@@ -266,6 +252,10 @@ def _notes(report: SyncReport) -> list[tuple[str, tuple[str, ...]]]:
         ("Mapping repairs", tuple(report.repairs)),
         ("Guard trips (rerun with --allow-drop or --allow-rise once checked)", trips),
         ("Interrupted runs (this run re-read the PSA after them)", _recovered(report)),
+        (
+            "Customer summaries held back (sent once all the company's lines are confirmed)",
+            tuple(report.customer_mail_held),
+        ),
     ]
 
 
@@ -273,19 +263,4 @@ def _recovered(report: SyncReport) -> tuple[str, ...]:
     return tuple(
         f"run #{run_id} stopped before it finished; `psabill report {run_id}` shows what it sent"
         for run_id in report.recovered
-    )
-
-
-def _row(result: LineResult) -> Row:
-    line = result.line
-    product = f"{line.sku} → {line.psa_product}" if line.psa_product else line.sku
-    result_text = f"{line.action}: {result.status}"
-    note = result.error or line.why
-    return (
-        line.customer_label,
-        line.agreement_name or "-",
-        product,
-        change_text(line),
-        result_text,
-        note,
     )

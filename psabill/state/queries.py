@@ -9,10 +9,12 @@ Every "what did psabill last confirm" question is one window query,
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final, Literal, get_args
 
 from psabill.core.outcome import Trigger
+from psabill.core.trends import PeriodMark, QuantityMark
 from psabill.state import _rows
 from psabill.state._base import LedgerBase, check_choice
 from psabill.state.records import RUN_STATUSES, TRIGGERS, RunRecord, RunStatus
@@ -102,6 +104,45 @@ class LedgerQueries(LedgerBase):
             "read known additions", ("customer", "product"), with_addition=True
         )
         return {(row["customer"], row["product"]): int(row["addition_id"]) for row in rows}
+
+    def period_history(
+        self, customers: Sequence[str], periods: int
+    ) -> tuple[list[PeriodMark], list[QuantityMark]]:
+        """The last ``periods`` completed periods of each customer (ledger keys), and every
+        confirmed quantity of theirs up to the newest of those runs, oldest first: what
+        :func:`psabill.core.trends.build_series` turns into trends. Dry runs never count."""
+        if not customers:
+            return [], []
+        marks: list[PeriodMark] = []
+        with self._read("read billing periods") as conn:
+            for customer in dict.fromkeys(customers):
+                rows = conn.execute(
+                    "SELECT period, run_id FROM completed_slots WHERE customer = ?"
+                    " ORDER BY slot_at DESC, run_id DESC LIMIT ?",
+                    (customer, periods),
+                ).fetchall()
+                marks += [PeriodMark(customer, row["period"], row["run_id"]) for row in rows]
+            if not marks:
+                return [], []
+            return marks, self._quantities(conn, customers, max(m.run_id for m in marks))
+
+    @staticmethod
+    def _quantities(
+        conn: sqlite3.Connection, customers: Sequence[str], up_to: int
+    ) -> list[QuantityMark]:
+        query = (
+            "SELECT l.run_id, l.customer, l.product, l.new_quantity FROM run_lines AS l"
+            " JOIN runs AS r ON r.id = l.run_id WHERE l.status = 'confirmed' AND r.dry_run = 0"
+            " AND l.new_quantity IS NOT NULL AND l.customer = ? AND l.run_id <= ?"
+            " ORDER BY l.run_id, l.id"
+        )
+        return [
+            QuantityMark(
+                row["run_id"], row["customer"], row["product"], Decimal(row["new_quantity"])
+            )
+            for customer in dict.fromkeys(customers)
+            for row in conn.execute(query, (customer, up_to))
+        ]
 
     def _latest_confirmed(
         self,

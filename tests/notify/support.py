@@ -26,6 +26,7 @@ from psabill.core.mapping import Resolution, Unmapped
 from psabill.core.outcome import LineResult
 from psabill.core.plan import Action, GuardTrip, Plan, PlanLine
 from psabill.core.report import SyncReport
+from psabill.notify import outgoing
 from psabill.state import Ledger, OutboxRecord, ledger_path
 
 PASSWORD = "s3cret-Passw0rd-for-smtp"
@@ -271,6 +272,26 @@ def recorded_report(
     report = partial_report(config, run_id=run_id)
     report.trigger = "manual" if trigger == "manual" else "scheduled"
     return report
+
+
+def end_run(state_dir: Path, config: Config) -> dict[int, str]:
+    """Record ``partial_report``'s run and its end as the runner does: the team's summary and
+    the customer summaries owed, queued with the run's end in one transaction (nothing sent
+    yet). Returns outbox id → label, for ``retry_pending``."""
+    with Ledger.open(ledger_path(state_dir)) as ledger:
+        run_id = ledger.start_run(trigger="scheduled", started_at=DUE_AT, acting_admin=None)
+        report = partial_report(config, run_id=run_id)
+        out = outgoing(config, report, acting_admin=None, now=DUE_AT)
+        customers = out.customer_mail(ledger, DUE_AT)
+        assert (out.problem, customers.problem) == (None, None)
+        ids = ledger.finish_run(
+            run_id,
+            outcome="partial",
+            finished_at=DUE_AT,
+            mail=out.mail,
+            customer_mail=customers.mail,
+        )
+    return dict(zip(ids, out.labels + customers.labels, strict=True))
 
 
 def pending(state_dir: Path) -> list[OutboxRecord]:

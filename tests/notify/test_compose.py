@@ -1,4 +1,7 @@
-"""Composing summaries: recipients, subject, MIME structure, bodies, CSV, customer summaries."""
+"""Composing the billing team's summaries: recipients, subject, MIME structure, bodies, CSV.
+
+Customer summaries (per PSA company and period) are tested in test_customer*.py.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ def csv_rows(message: EmailMessage) -> list[dict[str, str]]:
 
 
 def test_summary_goes_to_the_list_plus_admins_who_view_invoices_each_once(config: Config) -> None:
-    summary, _customer = compose(config)
+    (summary,) = compose(config)
     assert summary.recipients == (
         "billing@northwind.example",
         "ops@northwind.example",
@@ -54,11 +57,10 @@ def test_summary_goes_to_the_list_plus_admins_who_view_invoices_each_once(config
 
 
 def test_subject_names_account_period_outcome_and_counts(config: Config) -> None:
-    summary, customer = compose(config)
+    (summary,) = compose(config)
     assert (
         summary.subject == "psabill: Northwind MSP 2026-11, 2026-12 — partial: 2 updated, 2 failed"
     )
-    assert customer.subject == ("Northwind MSP: billing summary for Müller & Söhne GmbH, 2026-11")
     manual = compose(config, trigger="manual", results=[], outcome="success")[0]
     assert manual.subject == "psabill: Northwind MSP 2026-12-01 — success: no changes"
     fatal = compose(config, outcome="failure", fatal="PSA unreachable", results=[])[0]
@@ -66,19 +68,21 @@ def test_subject_names_account_period_outcome_and_counts(config: Config) -> None
 
 
 def test_headers_are_encoded_and_decode_back(config: Config) -> None:
-    summary, customer = compose(config)
-    raw = customer.as_bytes()
+    (summary,) = compose(config)
+    raw = summary.as_bytes()
     assert raw.isascii()  # RFC 2047 and quoted-printable: nothing 8-bit on the wire
     assert b"\r\n" in raw
-    message = parse(customer)
-    assert message["Subject"] == customer.subject
-    assert message["From"].addresses[0].display_name == "Northwind MSP"
-    assert "Jürgen".encode() not in summary.as_bytes()
-    assert b"=?utf-8?" in summary.as_bytes()
+    assert "Jürgen".encode() not in raw
+    assert b"=?utf-8?" in raw
+    message = parse(summary)
+    assert message["Subject"] == summary.subject
+    assert message["To"].addresses[2].display_name == "Jürgen Groß"
+    assert message["From"].addresses[0].display_name == "psabill"
     assert parsedate_to_datetime(message["Date"]) == DUE_AT
     assert message["Message-ID"].endswith("@northwind.example>")
-    assert message["Message-ID"] != parse(summary)["Message-ID"]
+    assert message["Message-ID"] != parse(compose(config)[0])["Message-ID"]
     assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Psabill-Kind"] == "run"
 
 
 def test_mime_parts_are_alternative_text_and_html_plus_a_csv(config: Config) -> None:
@@ -107,11 +111,16 @@ def test_text_body_puts_failures_with_hints_first(config: Config) -> None:
         "- sophos 'CIXA-SRV': 2 seats",
         "- CIXA-XDR now bills as 'PSABILL-CIXA-XDR'",
         "- Acme: drop 60%",
-        "42 → 45",
-        "17 → 19",
     ):
         assert expected in text, expected
-    assert text.index("Failures (2)") < text.index("Unmapped customers") < text.index("Lines (4)")
+    assert text.startswith("PARTIAL: 2 updated, 2 failed\r\n")
+    assert (
+        text.index("Failures (2)")
+        < text.index("Unmapped customers")
+        < text.index("Failed and held lines (2)")
+        < text.index("Changes (2)")
+    )
+    assert "Unchanged lines" not in text  # no unchanged line: no empty section
 
 
 def test_manual_run_says_who(config: Config) -> None:
@@ -150,28 +159,25 @@ def test_csv_has_every_line_and_defuses_formulas(config: Config) -> None:
     assert rows[2]["addition_id"] == "9001"
 
 
-def test_customer_summary_has_just_its_own_lines(config: Config) -> None:
-    _summary, customer = compose(config)
-    assert customer.recipients == ("buchhaltung@mueller.example",)
-    message = parse(customer)
+def test_the_run_summary_says_which_customer_summaries_are_held_back(config: Config) -> None:
+    held = "Müller & Söhne GmbH, 2026-12: 1 line held; its customer summary is held back"
+    title = "Customer summaries held back (sent once all the company's lines are confirmed)"
+    message = parse(compose(config, customer_mail_held=[held])[0])
     text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "Trend Micro Worry-Free Services" in text
-    assert "17 → 19" in text
-    assert "Acme" not in text
-    assert "failed" not in text.lower()
-    assert "Next update:   2026-12-31 07:00 EST" in text  # its own schedule
-    rows = csv_rows(message)
-    assert [(r["sku"], r["previous"], r["new"], r["status"]) for r in rows] == [
-        ("WFBS-SVC", "17", "19", "updated")
+    assert f"{title}\r\n" in text
+    assert f"- {held}\r\n" in text
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "Müller &amp; Söhne GmbH, 2026-12: 1 line held" in html
+    plain = parse(compose(config)[0]).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Customer summaries held back" not in plain  # no holds: no empty section
+
+
+def test_the_run_sends_the_team_summary_only(config: Config) -> None:
+    """Müller (custom settings, with emails and lines) gets its summary per PSA company and
+    period, from the run's end (notify.customer_mail), never from compose_run."""
+    assert [(c.label, c.message["X-Psabill-Kind"]) for c in compose(config)] == [
+        ("summary email", "run")
     ]
-
-
-def test_only_custom_customers_with_emails_and_lines_get_a_summary(config: Config) -> None:
-    report = partial_report(config)
-    others = [r for r in report.results if r.line.customer != "trendmicro:51234"]
-    assert len(compose(config, results=others)) == 1  # Müller had no lines this time
-    labels = [c.label for c in compose(config)]
-    assert labels == ["summary email", "summary email for Müller & Söhne GmbH"]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +204,7 @@ def test_notify_on_decides_which_outcomes_send(
 def test_no_list_and_no_admins_means_no_run_summary(tmp_path: Path) -> None:
     data = base_config(notify={"emails": []}, billing_admins=[])
     config = loaded(tmp_path, data).config
-    assert [c.label for c in compose(config)] == ["summary email for Müller & Söhne GmbH"]
+    assert compose(config) == []
 
 
 def test_test_message_is_short_and_addressed(config: Config) -> None:

@@ -66,9 +66,14 @@ def test_scheduled_sync_mails_the_team_and_the_custom_customer(
     assert len(csv_of(message)) == 8
 
     mueller = customer.parsed()
-    assert mueller["Subject"] == ("Northwind MSP: billing summary for Müller & Söhne GmbH, 2026-11")
+    # One summary for the PSA company, covering both its vendor accounts (Sophos and Trend
+    # Micro), for the most recent period of their two schedules.
+    assert mueller["Subject"] == ("Northwind MSP: billing summary for Müller & Söhne GmbH, 2026-12")
     rows = csv_of(mueller)
-    assert [(r["sku"], r["previous"], r["new"]) for r in rows] == [("WFBS-SVC", "17", "19")]
+    assert [(r["product"], r["previous"], r["this_period"]) for r in rows] == [
+        ("Sophos Intercept X Advanced", "", "17"),
+        ("Trend Micro Worry-Free Services", "17", "19"),
+    ]
     body = mueller.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Müller &amp; Söhne GmbH" in body
     assert "Acme" not in body
@@ -108,7 +113,7 @@ def test_demo_writes_the_summaries_to_its_mail_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     mail = tmp_path / "demo" / "mail"
     files = sorted(mail.glob("*.eml"))
-    assert len(files) == 4  # two runs, each: the summary and Müller's
+    assert len(files) == 3  # two runs' summaries; Müller's once, the second run changed nothing
     assert f"summary email written to {files[0]} (transport = folder)" in result.output
     assert f"summary emails: {mail}" in result.output
 

@@ -1,4 +1,10 @@
-"""after_run and the outbox: queue first, deliver, never lose a message, never send one twice."""
+"""The outbox: queue first, deliver, never lose a message, never send one twice.
+
+``run_and_notify`` ends a run the way the runner does: the team's summary and the customer
+summaries owed (Müller & Söhne GmbH's, per PSA company and period) are stored with the run's
+end, then everything pending is delivered. ``after_run`` (missed-period alerts) queues the
+team's summary only.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from tests.notify.support import (
     MailServer,
     Recorder,
     base_config,
+    end_run,
     free_port,
     loaded,
     pending,
@@ -26,6 +33,7 @@ from tests.notify.support import (
 )
 
 SUMMARY_TO = ["billing@northwind.example", "ops@northwind.example", "controller@northwind.example"]
+MUELLER = "summary email for MuellerSoehne"  # the PSA company (the report has no PSA name)
 
 
 def smtp_config(tmp_path: Path, server: MailServer, **notify: Any) -> LoadedConfig:
@@ -40,6 +48,14 @@ def not_started(port: int) -> MailServer:
 
 
 def run_and_notify(tmp_path: Path, config: LoadedConfig) -> list[str]:
+    """A run's end as the runner records it, then delivery of everything pending; what the
+    CLI would print."""
+    state = tmp_path / "state"
+    labels = end_run(state, config.config)
+    return [str(event) for event in retry_pending(config, state, DUE_AT, labels=labels)]
+
+
+def after_run_events(tmp_path: Path, config: LoadedConfig) -> list[str]:
     state = tmp_path / "state"
     report = recorded_report(state, config.config)
     return [str(event) for event in after_run(config, state, report, DUE_AT)]
@@ -52,13 +68,23 @@ def test_summaries_reach_exactly_their_recipients(
     lines = run_and_notify(tmp_path, smtp_config(tmp_path, server))
     assert lines == [
         f"summary email sent to {', '.join(SUMMARY_TO)}",
-        "summary email for Müller & Söhne GmbH sent to buchhaltung@mueller.example",
+        f"{MUELLER} sent to buchhaltung@mueller.example",
     ]
     summary, customer = server.messages
     assert summary.rcpt_tos == SUMMARY_TO
     assert customer.rcpt_tos == ["buchhaltung@mueller.example"]
+    kinds = [m.parsed()["X-Psabill-Kind"] for m in server.messages]
+    assert kinds == ["run", "customer"]  # one message each: no per-account duplicate
     assert summary.mail_from == "psabill@northwind.example"
     assert pending(tmp_path / "state") == []
+
+
+def test_after_run_sends_the_team_summary_only(start_server: StartServer, tmp_path: Path) -> None:
+    """Customer summaries go with a run's end only, where the ledger decides them once."""
+    server = start_server("none")
+    lines = after_run_events(tmp_path, smtp_config(tmp_path, server))
+    assert lines == [f"summary email sent to {', '.join(SUMMARY_TO)}"]
+    assert [m.parsed()["X-Psabill-Kind"] for m in server.messages] == ["run"]
 
 
 def test_server_down_queues_then_flush_delivers_exactly_once(
@@ -78,9 +104,8 @@ def test_server_down_queues_then_flush_delivers_exactly_once(
     result = flush_outbox(config, tmp_path / "state", DUE_AT)
     assert (len(result.sent), len(result.failed)) == (2, 0)
     assert [m.rcpt_tos for m in server.messages] == [SUMMARY_TO, ["buchhaltung@mueller.example"]]
-    assert server.messages[0].content.replace(b"\r\n", b"\n") == waiting[0].message.replace(
-        b"\r\n", b"\n"
-    )
+    for received, stored in zip(server.messages, waiting, strict=True):
+        assert received.content.replace(b"\r\n", b"\n") == stored.message.replace(b"\r\n", b"\n")
     assert flush_outbox(config, tmp_path / "state", DUE_AT).attempts == []
     assert len(server.messages) == 2
 
@@ -135,10 +160,18 @@ def test_the_next_run_sends_what_an_earlier_one_left_behind(
     run_and_notify(tmp_path, down)
     server = start_server("none", port=port)
     lines = run_and_notify(tmp_path, smtp_config(tmp_path, server))
-    assert len(lines) == 4
+    assert len(lines) == 3
     assert lines[0].startswith("outbox message #1 (psabill: Northwind MSP")
+    assert lines[1].startswith(
+        "outbox message #2 (Northwind MSP: billing summary for MuellerSoehne"
+    )
+    # Müller was told about this period already and nothing differs: no second summary.
     assert lines[2] == f"summary email sent to {', '.join(SUMMARY_TO)}"
-    assert len(server.messages) == 4
+    assert [m.rcpt_tos for m in server.messages] == [
+        SUMMARY_TO,
+        ["buchhaltung@mueller.example"],
+        SUMMARY_TO,
+    ]
     assert pending(tmp_path / "state") == []
 
 
@@ -149,6 +182,8 @@ def test_two_flushes_at_once_still_send_each_message_once(
     down = smtp_config(tmp_path, not_started(port))
     for _ in range(3):
         run_and_notify(tmp_path, down)
+    waiting = [r.message.replace(b"\r\n", b"\n") for r in pending(tmp_path / "state")]
+    assert len(waiting) == 4  # three team summaries and Müller's one
     server = start_server("none", port=port)
     config = smtp_config(tmp_path, server)
     threads = [
@@ -159,17 +194,21 @@ def test_two_flushes_at_once_still_send_each_message_once(
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(server.messages) == 6
-    assert len({m.content for m in server.messages}) == 6
+    sent = [m.content.replace(b"\r\n", b"\n") for m in server.messages]
+    assert sorted(sent) == sorted(waiting)  # each once, none twice
+    assert pending(tmp_path / "state") == []
 
 
-def test_outcomes_left_out_of_notify_on_send_nothing_but_still_flush(
+def test_outcomes_left_out_of_notify_on_send_the_team_nothing(
     start_server: StartServer, tmp_path: Path
 ) -> None:
+    """``[notify].on`` is the billing team's choice; a customer's summary is owed regardless."""
     server = start_server("none")
     config = smtp_config(tmp_path, server, on=["failure"])
-    assert run_and_notify(tmp_path, config) == []
-    assert server.messages == []
+    assert run_and_notify(tmp_path, config) == [f"{MUELLER} sent to buchhaltung@mueller.example"]
+    assert [m.rcpt_tos for m in server.messages] == [["buchhaltung@mueller.example"]]
+    assert after_run_events(tmp_path, config) == []
+    assert len(server.messages) == 1
 
 
 def test_folder_transport_writes_private_eml_files(tmp_path: Path) -> None:
@@ -180,7 +219,7 @@ def test_folder_transport_writes_private_eml_files(tmp_path: Path) -> None:
     assert [f.name for f in files] == ["20261201T113000Z-run1-1.eml", "20261201T113000Z-run1-2.eml"]
     assert lines == [
         f"summary email written to {files[0]} (transport = folder)",
-        f"summary email for Müller & Söhne GmbH written to {files[1]} (transport = folder)",
+        f"{MUELLER} written to {files[1]} (transport = folder)",
     ]
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "mail").stat().st_mode) == 0o700
@@ -207,7 +246,7 @@ def test_a_bug_while_composing_never_fails_the_run(
 
     monkeypatch.setattr("psabill.notify.compose_run", broken)
     data = base_config(notify={"emails": "a@example.com", "transport": "folder", "folder": "m"})
-    lines = run_and_notify(tmp_path, loaded(tmp_path, data))
+    lines = after_run_events(tmp_path, loaded(tmp_path, data))
     assert lines == [
         "warning: no summary email: internal error KeyError('boom') (a bug; -v shows more)"
     ]

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from psabill.config.loader import load_config
-from psabill.notify import after_run
+from psabill.notify import retry_pending
 from tests.notify.conftest import StartServer
 from tests.notify.support import (
     DUE_AT,
     PASSWORD,
     USER,
     base_config,
+    end_run,
     psabill,
-    recorded_report,
     write_config,
 )
 
@@ -52,7 +52,8 @@ def test_no_secret_anywhere(
 
     loaded = load_config(config, env)
     state = tmp_path / "state"
-    events = after_run(loaded, state, recorded_report(state, loaded.config), DUE_AT)
+    labels = end_run(state, loaded.config)  # the team's and Müller's summaries
+    events = retry_pending(loaded, state, DUE_AT, labels=labels)
     lines = [str(event) for event in events]
     outputs = [
         psabill(config, "-vv", "notify", "test", env=env).output,
