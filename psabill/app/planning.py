@@ -10,11 +10,12 @@ import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from itertools import chain
 
 from psabill.app.plans import check_fingerprint, check_renamed
-from psabill.app.snapshot import read_snapshot
+from psabill.app.snapshot import ReadProgress, read_snapshot
 from psabill.config.loader import LoadedConfig
 from psabill.core.due import RUN_KEY, TargetDue, targets
 from psabill.core.guards import RiseLimit, apply_guards
@@ -24,6 +25,7 @@ from psabill.core.plan_build import build_plan
 from psabill.core.report import SyncReport, SyncRequest
 from psabill.psa.base import PsaClient
 from psabill.sources import SourceResult, UsageRecord, read_all
+from psabill.sources.vendors.period import RunMoment
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class History:
 class Planner:
     loaded: LoadedConfig
     env: Mapping[str, str]
+    progress: ReadProgress | None = None
+    """Told how the PSA reads advance (the CLI's progress display)."""
 
     async def make_plan(
         self,
@@ -54,11 +58,14 @@ class Planner:
         report.scope = scope = scope_of(self.loaded, request, report.due)
         keys = frozenset(scope)
         with collector_held():
-            sources = self._read_sources()
+            sources = self._read_sources(report.now)
             report.source_errors = [str(r.error) for r in sources if r.error is not None]
             report.resolution = resolution = resolve(config, _usage(sources), keys)
         customers = [c for c in config.customers if customer_key(c) in keys]
-        snapshot = await read_snapshot(client, config, customers)
+        today = report.now.astimezone(config.account.zone).date()
+        # A saved plan is checked against every agreement it may touch, whatever its state now.
+        on = None if request.saved_plan is not None else today
+        snapshot = await read_snapshot(client, config, customers, on=on, progress=self.progress)
         if request.saved_plan is not None:
             check_fingerprint(request.saved_plan, snapshot)
             check_renamed(request.saved_plan, snapshot, history.additions)
@@ -68,20 +75,22 @@ class Planner:
             resolution=resolution,
             scope=scope,
             snapshot=snapshot,
-            today=report.now.astimezone(config.account.zone).date(),
+            today=today,
             failed_sources=frozenset(r.source for r in sources if r.error is not None),
             known_additions=history.additions,
         )
         with collector_held():
             return _guarded(context, request, history)
 
-    def _read_sources(self) -> list[SourceResult]:
+    def _read_sources(self, now: datetime) -> list[SourceResult]:
+        """Every source, read for the run at ``now`` (vendor APIs read that run's month)."""
         config = self.loaded.config
         return read_all(
             config.sources,
             base_dir=self.loaded.base_dir,
             env=self.env,
             decimal_skus=frozenset(p.sku for p in config.products if p.decimal_quantities),
+            moment=RunMoment(now, config.account.zone, config.schedule.mode),
         )
 
 

@@ -14,6 +14,7 @@ import click
 import tomli_w
 
 from psabill.cli.app import echo_err
+from psabill.cli.sandbox_vendor import VendorServe, serve_vendor
 from psabill.sandbox import FaultPlan, Sandbox, SandboxCredentials, Store, seed_demo, seed_large
 from psabill.sandbox.admin import ADMIN_PREFIX
 from psabill.sandbox.security import DEMO_MEMBER, PARTIAL_ROLES, member_credentials
@@ -72,6 +73,12 @@ def sandbox() -> None:
     is_flag=True,
     help="Allow a non-loopback --host. The keys are public: never expose this to a network.",
 )
+@click.option(
+    "--vendor",
+    type=click.Choice(["sophos"]),
+    help="Serve a fake vendor API instead of the PSA: sophos is Sophos Central (token "
+    "service and Partner API); --print-config then prints a [[sources]] section.",
+)
 def serve(
     host: str,
     port: int,
@@ -81,6 +88,7 @@ def serve(
     print_config: bool,
     member: str,
     allow_remote: bool,
+    vendor: str | None,
 ) -> None:
     """Serve a fake ConnectWise Manage API until Ctrl-C or SIGTERM.
 
@@ -94,6 +102,7 @@ def serve(
         psabill sandbox serve --port 8765 --print-config > sandbox.toml
         psabill sandbox serve --member no-agreement-edit --print-config > no-edit.toml
         psabill sandbox serve --seed large:500:20 --faults faults.json --state-out final.json
+        psabill sandbox serve --vendor sophos --port 8918 --print-config >> psabill.toml
 
     where faults.json fails the next two addition POSTs with 503, then loses the response
     to the third (which is committed all the same):
@@ -107,6 +116,11 @@ def serve(
         raise click.UsageError(
             f"--host {host} is not a loopback address; add --allow-remote if you really mean it."
         )
+    if vendor is not None:
+        faults = _load_faults(faults_file) if faults_file else FaultPlan()
+        options = VendorServe(host, port, seed_spec, faults, state_out, print_config)
+        serve_vendor(vendor, options, wait=_wait_for_stop_signal)
+        return
     store = Store()
     _seed(store, seed_spec)
     faults = _load_faults(faults_file) if faults_file else FaultPlan()

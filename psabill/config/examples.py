@@ -69,6 +69,21 @@ _SOURCES = (
         },
         active=False,
     ),
+    Example(
+        {
+            "name": "sophos-central",
+            "kind": "sophos",
+            "client_id": "${SOPHOS_CLIENT_ID}",
+            "client_secret": "${SOPHOS_CLIENT_SECRET}",
+            "partner_id": "5f0c7e3a-9d41-4b8e-a2f6-0c1d2e3f4a5b",
+            "quantity_field": "billableQuantity",
+            "usage_month": "previous",
+            "id_url": "https://id.sophos.com",
+            "api_url": "https://api.central.sophos.com",
+            "timeout": 60,
+        },
+        active=False,
+    ),
 )
 
 _PRODUCTS = (

@@ -11,13 +11,17 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from psabill.config.checks import Problem, cross_check
+from psabill.config.digest import Inputs, digest, references, resolved_state, value_at
+from psabill.config.files import CONFIG_NAME as CONFIG_NAME
+from psabill.config.files import MAPPINGS_NAME
+from psabill.config.files import find_config as find_config
 from psabill.config.locate import PathKey, dotted, key_lines
 from psabill.config.merge import Which, merge
 from psabill.config.models import Config
@@ -25,15 +29,13 @@ from psabill.config.problems import Located, render, schema_problems
 from psabill.config.secrets import Resolution, resolve_references
 from psabill.errors import ConfigError
 
-CONFIG_NAME = "psabill.toml"
-MAPPINGS_NAME = "mappings.toml"
 SECRET_PATHS: tuple[PathKey, ...] = (
     ("psa", "public_key"),
     ("psa", "private_key"),
     ("smtp", "password"),
 )
 # The built-in sandbox's documented demo keys are public; holding them is no leak.
-PUBLIC_SANDBOX_KEYS = frozenset({"sandbox-public", "sandbox-private"})
+PUBLIC_SANDBOX_KEYS = frozenset({"sandbox-public", "sandbox-private", "sandbox-sophos-secret"})
 _TOML_POS = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 
 
@@ -44,6 +46,8 @@ class LoadedConfig:
     config: Config
     path: Path
     warnings: tuple[str, ...]
+    inputs: Inputs | None = field(default=None, repr=False, compare=False)
+    """What the validation depended on, for :func:`psabill.config.validated.remember`."""
 
     @property
     def base_dir(self) -> Path:
@@ -55,26 +59,6 @@ class LoadedConfig:
         """The managed mappings file (``mappings_file``); it may not exist yet."""
         file = self.config.mappings_file.expanduser()
         return file if file.is_absolute() else self.base_dir / file
-
-
-def find_config(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path:
-    """``--config``, then ``$PSABILL_CONFIG``, ``./psabill.toml``, the XDG config dir."""
-    if explicit is not None:
-        return explicit
-    if env.get("PSABILL_CONFIG"):
-        return Path(env["PSABILL_CONFIG"])
-    local = cwd / CONFIG_NAME
-    if local.exists():
-        return local
-    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")) / ".config")
-    candidate = Path(xdg).expanduser() / "psabill" / CONFIG_NAME
-    if candidate.exists():
-        return candidate
-    raise ConfigError(
-        "no config file found (looked for --config, $PSABILL_CONFIG, "
-        f"./{CONFIG_NAME} and {candidate})",
-        hint="create one with `psabill config init`",
-    )
 
 
 def load_config(path: Path, env: Mapping[str, str]) -> LoadedConfig:
@@ -140,13 +124,34 @@ def _load(
         _fail(path, texts, located)
     warnings = _literal_secret_warnings(path, raw, resolution.indirect)
     config = _anchor_paths(config, path.parent)
-    return LoadedConfig(config=config, path=path, warnings=tuple(warnings))
+    inputs = _inputs(path, text, managed, managed_text, env, merged.raw, resolved)
+    return LoadedConfig(config=config, path=path, warnings=tuple(warnings), inputs=inputs)
+
+
+def _inputs(
+    path: Path,
+    text: str,
+    managed: Path,
+    managed_text: str | None,
+    env: Mapping[str, str],
+    raw: Any,
+    resolved: Any,
+) -> Inputs:
+    """What a validation that passed depended on: every reference with its resolved value."""
+    refs = references(raw)
+    states = [
+        ((loc, ref), resolved_state(loc, str(value_at(resolved, loc)), [])) for loc, ref in refs
+    ]
+    found = digest(path, text, managed, managed_text, env, states)
+    return Inputs(digest=found, references=tuple(refs), managed=managed)
 
 
 def _validate(resolved: Any, resolution: Resolution) -> tuple[Config | None, list[Problem]]:
     """The config (None if invalid) and every problem: unresolved references, then the
     schema's, or the cross-field checks' when the schema is satisfied."""
-    problems: list[Problem] = list(resolution.problems)
+    problems: list[Problem] = list(resolution.problems) + _literal_vendor_secrets(
+        resolved, resolution
+    )
     try:
         config = Config.model_validate(resolved)
     except ValidationError as exc:
@@ -254,15 +259,29 @@ def _literal_secret_warnings(path: Path, raw: Any, indirect: set[PathKey]) -> li
 
 def _secret_locations(raw: Any) -> list[PathKey]:
     found = [loc for loc in SECRET_PATHS if _get(raw, loc) is not None]
-    for index, source in enumerate(raw.get("sources", []) if isinstance(raw, dict) else []):
-        if isinstance(source, dict) and source.get("token") is not None:
-            found.append(("sources", index, "token"))
+    sources = raw.get("sources") if isinstance(raw, dict) else None
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        for key in ("token", "client_secret"):
+            if isinstance(source, dict) and source.get(key) is not None:
+                found.append(("sources", index, key))
     return found
+
+
+def _literal_vendor_secrets(resolved: Any, resolution: Resolution) -> list[Problem]:
+    """A vendor API's client secret must be a reference: it opens every tenant's usage."""
+    return [
+        (loc, 'must be a "${VAR}" or "file:/path" reference, never the secret itself')
+        for loc in _secret_locations(resolved)
+        if loc[-1] == "client_secret"
+        and loc not in resolution.indirect
+        and _get(resolved, loc) not in PUBLIC_SANDBOX_KEYS
+    ]
 
 
 def _get(raw: Any, loc: PathKey) -> Any:
     for part in loc:
-        if not isinstance(raw, dict) or part not in raw:
+        in_list = isinstance(raw, list) and isinstance(part, int) and 0 <= part < len(raw)
+        if not in_list and not (isinstance(raw, dict) and part in raw):
             return None
         raw = raw[part]
     return raw

@@ -10,38 +10,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, field_validator
+from pydantic import Field, PositiveInt, SecretStr, field_validator
 
 from psabill.config.fields import is_loopback
-
-
-class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(
-        min_length=1,
-        pattern=r"^[A-Za-z0-9_.-]+$",
-        description="Unique name of this source; products and customers refer to it.",
-    )
-    duplicates: Literal["sum", "refuse"] = Field(
-        "refuse",
-        description=(
-            "What to do when one (customer, SKU) pair appears on several rows: "
-            '"sum" adds them up, "refuse" fails this source (nothing is taken twice).'
-        ),
-    )
-    customer_field: str = Field(
-        "customer_id", min_length=1, description="Column/field holding the vendor customer id."
-    )
-    sku_field: str = Field(
-        "sku", min_length=1, description="Column/field holding the vendor product SKU."
-    )
-    quantity_field: str = Field(
-        "quantity", min_length=1, description="Column/field holding the seat count."
-    )
-    date_field: str | None = Field(
-        None, description="Optional column/field holding the as-of date of the count."
-    )
+from psabill.config.source_base import SourceBase as _Base
+from psabill.config.vendor_models import SophosSource
 
 
 class CsvSource(_Base):
@@ -100,4 +73,7 @@ class HttpSource(_Base):
         return url
 
 
-Source = Annotated[CsvSource | JsonSource | CommandSource | HttpSource, Field(discriminator="kind")]
+Source = Annotated[
+    CsvSource | JsonSource | CommandSource | HttpSource | SophosSource,
+    Field(discriminator="kind"),
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +22,7 @@ from psabill.sources.http_fetch import fetch
 from psabill.sources.json_format import json_rows, parse_json
 from psabill.sources.parse import RawRow, SourceResult, UsageRecord, collect
 from psabill.sources.text import utf8_lines, utf8_text
+from psabill.sources.vendors import RunMoment, VendorSource, read_vendor
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +37,22 @@ def read_source(
     base_dir: Path,
     env: Mapping[str, str],
     decimal_skus: frozenset[str] = frozenset(),
+    moment: RunMoment | None = None,
 ) -> tuple[UsageRecord, ...]:
     """All usage records of one source, validated and merged per its duplicate policy.
 
     ``base_dir`` is the config file's directory: relative paths, and commands,
     start there. ``env`` is the environment a command runs with. Quantities may
-    be fractional only for SKUs in ``decimal_skus``. Raises SourceError.
+    be fractional only for SKUs in ``decimal_skus``. A vendor API source reads the
+    month ``moment`` (the run: its instant, zone and schedule mode; default now, UTC,
+    monthly) falls in. Raises SourceError.
     """
     try:
-        records = collect(source, _rows(source, base_dir, env), decimal_skus)
+        if isinstance(source, VendorSource):
+            now = moment or RunMoment(datetime.now(UTC))
+            records: tuple[UsageRecord, ...] = read_vendor(source, now, decimal_skus)
+        else:
+            records = collect(source, _rows(source, base_dir, env), decimal_skus)
     except SourceError as exc:
         if exc.message.isprintable():
             raise
@@ -63,12 +72,15 @@ def read_all(
     base_dir: Path,
     env: Mapping[str, str],
     decimal_skus: frozenset[str],
+    moment: RunMoment | None = None,
 ) -> list[SourceResult]:
     """Read every source; a failing source is reported in its result, the others still read."""
     results: list[SourceResult] = []
     for source in sources:
         try:
-            records = read_source(source, base_dir=base_dir, env=env, decimal_skus=decimal_skus)
+            records = read_source(
+                source, base_dir=base_dir, env=env, decimal_skus=decimal_skus, moment=moment
+            )
         except SourceError as exc:
             log.debug("source %s failed: %s", source.name, exc)
             results.append(SourceResult(source.name, (), exc))

@@ -255,3 +255,21 @@ def test_each_file_is_parsed_once_and_the_config_validated_once(
     assert [product.sku for product in loaded.config.products] == ["MANAGED"]
     assert sorted(parsed) == sorted([MINIMAL, mappings.read_text(encoding="utf-8")])
     assert len(validated) == 1
+
+
+SOPHOS = '\n[[sources]]\nname = "sophos"\nkind = "sophos"\nclient_id = "abc"\nclient_secret = {}\n'
+
+
+def test_a_literal_vendor_client_secret_is_refused(write_config) -> None:
+    """The Sophos client secret opens every tenant's usage: only a reference is accepted."""
+    problems = problems_of(write_config(MINIMAL + SOPHOS.format('"s3cr3t-value"')))
+    assert len(problems) == 1
+    assert "psabill.toml:16: sources[0].client_secret: must be" in problems[0]
+    assert "reference" in problems[0]
+    assert "s3cr3t-value" not in problems[0]
+
+
+def test_a_vendor_client_secret_from_the_environment_loads(write_config) -> None:
+    path = write_config(MINIMAL + SOPHOS.format('"${SOPHOS_SECRET}"'))
+    loaded = load_config(path, {**ENV, "SOPHOS_SECRET": "s3cr3t-value"})
+    assert loaded.config.sources[0].client_secret.get_secret_value() == "s3cr3t-value"  # type: ignore[union-attr]
