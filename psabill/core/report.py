@@ -110,6 +110,9 @@ class SyncReport:
     """This run's summaries, stored with its end: outbox id → what to call the message."""
     mail_problem: str | None = None
     """Why this run's summaries could not be made (a bug), if they could not."""
+    customer_mail_held: list[str] = field(default_factory=list)
+    """Customer summaries held back because some of the company's lines failed or were held,
+    one sentence each: the run summary says so; each goes out once all its lines are in."""
     stuck_mail: list[StuckMail] = field(default_factory=list)
     """Summaries still undelivered past ``[notify] alert_after``, after this run's flush."""
     pacing: PacingStats | None = None
@@ -141,4 +144,5 @@ def summary_data(report: SyncReport) -> dict[str, object]:
         "fatal": report.fatal,
         "missed": [f"{m.customer} {m.period}" for m in report.missed],
         "recovered": report.recovered,
+        "customer_mail_held": report.customer_mail_held,
     }
