@@ -264,6 +264,10 @@ def _secret_locations(raw: Any) -> list[PathKey]:
         for key in ("token", "client_secret"):
             if isinstance(source, dict) and source.get(key) is not None:
                 found.append(("sources", index, key))
+    urls = _get(raw, ("notify", "urls"))  # Apprise URLs carry tokens in them
+    found += [
+        ("notify", "urls", index) for index in range(len(urls) if isinstance(urls, list) else 0)
+    ]
     return found
 
 

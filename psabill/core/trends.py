@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from psabill.core.plan import qty
-
 BARS = "▁▂▃▄▅▆▇█"
 GAP = "·"
 """A period before the product was billed."""
@@ -78,6 +76,8 @@ class Series:
         if first is None or change is None:
             return "-"
         sign = "+" if change >= 0 else ""
+        from psabill.core.plan import qty  # plan's models are not needed to read the ledger
+
         text = f"{qty(first)} → {qty(self.last or Decimal(0))} ({sign}{qty(change)}"
         if first:
             text += f", {sign}{change * 100 / first:.1f}%"

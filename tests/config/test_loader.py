@@ -273,3 +273,17 @@ def test_a_vendor_client_secret_from_the_environment_loads(write_config) -> None
     path = write_config(MINIMAL + SOPHOS.format('"${SOPHOS_SECRET}"'))
     loaded = load_config(path, {**ENV, "SOPHOS_SECRET": "s3cr3t-value"})
     assert loaded.config.sources[0].client_secret.get_secret_value() == "s3cr3t-value"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("url", "warns"), [('"json://user:tok3n@127.0.0.1:9/"', True), ('"${HOOK_URL}"', False)]
+)
+def test_a_literal_apprise_url_in_a_readable_file_warns(
+    write_config, url: str, warns: bool
+) -> None:
+    """Apprise URLs hold tokens: written literally in a group-readable file, they warn."""
+    path = write_config(f"{MINIMAL}\n[notify]\nurls = [{url}]\n")
+    path.chmod(0o644)
+    warnings = load_config(path, {**ENV, "HOOK_URL": "json://127.0.0.1:9/"}).warnings
+    assert len(warnings) == (1 if warns else 0)
+    assert all("notify.urls" in w and "tok3n" not in w for w in warnings)
