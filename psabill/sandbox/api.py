@@ -39,6 +39,7 @@ from psabill.sandbox.api_messages import (
 )
 from psabill.sandbox.auth import SandboxCredentials, authenticate
 from psabill.sandbox.body_keys import refuse_unknown_keys
+from psabill.sandbox.condition_eval import stored_filter
 from psabill.sandbox.model import (
     ADDITION,
     AGREEMENT,
@@ -57,6 +58,7 @@ from psabill.sandbox.query import (
     parse_list_query,
     project,
     select,
+    shown_keys,
 )
 from psabill.sandbox.schema import Resource, Table
 from psabill.sandbox.security import ApiMember
@@ -228,26 +230,28 @@ class ConnectWiseApi:
         return request.site_url + API_ROOT
 
     def _scoped_rows(
-        self, resource: Resource, request: ApiRequest, ids: tuple[int, ...]
+        self, resource: Resource, request: ApiRequest, ids: tuple[int, ...], query: ListQuery
     ) -> list[dict[str, Any]]:
-        api_url = self._api_url(request)
+        """The rows in scope, in id order, expanding only those that may match the condition
+        (:func:`stored_filter`); the caller still selects on the expanded rows."""
+        api_url, only = self._api_url(request), shown_keys(query)
         if resource is ADDITION:
             entities.require_agreement(self.store, ids[0])
-            return self.store.additions_of(ids[0], api_url=api_url)
-        return self.store.rows(resource.table, api_url=api_url)
+            return self.store.additions_of(ids[0], api_url=api_url, only=only)
+        where = stored_filter(query.condition, resource)
+        return self.store.rows(resource.table, where, api_url=api_url, only=only)
 
     def _list(self, resource: Resource, request: ApiRequest, ids: tuple[int, ...]) -> ApiResponse:
         query = parse_list_query(request.params, request.headers, resource)
-        rows = select(self._scoped_rows(resource, request, ids), query)
+        rows = select(self._scoped_rows(resource, request, ids, query), query)
         page, link = paginate(rows, query, request.site_url + request.path, request.query)
         payload = [project(row, query.fields) for row in page]
         return json_response(200, payload, [("Link", link)])
 
     def _count(self, resource: Resource, request: ApiRequest, ids: tuple[int, ...]) -> ApiResponse:
         query = ListQuery(condition=parse_condition(request.params.get("conditions"), resource))
-        return json_response(
-            200, {"count": len(select(self._scoped_rows(resource, request, ids), query))}
-        )
+        rows = select(self._scoped_rows(resource, request, ids, query), query)
+        return json_response(200, {"count": len(rows)})
 
     def _get(self, resource: Resource, request: ApiRequest, ids: tuple[int, ...]) -> ApiResponse:
         return json_response(200, self._view(resource, request, ids))

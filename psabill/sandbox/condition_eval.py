@@ -15,12 +15,16 @@ sits behind the real API:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from psabill.sandbox.conditions import BoolOp, Compare, Node, Value
+from psabill.sandbox.schema import Resource
+
+Predicate = Callable[[Mapping[str, Any]], bool]
 
 
 def lookup(record: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -43,6 +47,99 @@ def evaluate(node: Node, record: Mapping[str, Any]) -> bool:
         results = (evaluate(operand, record) for operand in node.operands)
         return all(results) if node.operator == "and" else any(results)
     return _compare(node, lookup(record, node.path))
+
+
+def predicate(node: Node) -> Predicate:
+    """:func:`evaluate` of ``node`` prepared once for many rows, with the same answers.
+
+    An ``in`` list becomes sets of its values as each kind of field compares with them
+    (:class:`_Members`), so a row costs a few look-ups instead of one comparison per value:
+    a client's ``id in (...)`` of a thousand ids against thousands of rows stays cheap."""
+    if isinstance(node, BoolOp):
+        parts = tuple(predicate(operand) for operand in node.operands)
+        if node.operator == "and":
+            return lambda record: all(part(record) for part in parts)
+        return lambda record: any(part(record) for part in parts)
+    path = node.path
+    if node.operator == "in" and isinstance(node.value, tuple):
+        members, negated = _Members.of(node.value), node.negated
+        return lambda record: members.holds(lookup(record, path), negated)
+    return lambda record: _compare(node, lookup(record, path))
+
+
+def stored_filter(node: Node | None, resource: Resource) -> Predicate | None:
+    """A test on *stored* rows (:class:`~psabill.sandbox.store.Store`) that every row whose
+    expanded view satisfies ``node`` passes, or ``None`` when there is none worth having.
+
+    It keeps the conditions joined to the whole by ``and`` that name a stored field shown as
+    stored (``identifier``, ``id``) or a reference's id (``company/id``): those read the same
+    value in both shapes, so rows failing one can be skipped before they are expanded. The
+    caller still evaluates ``node`` on the expanded rows that pass."""
+    if node is None:
+        return None
+    conjuncts = node.operands if isinstance(node, BoolOp) and node.operator == "and" else (node,)
+    usable = tuple(c for c in conjuncts if isinstance(c, Compare) and _stored_as_shown(c, resource))
+    if not usable:
+        return None
+    return predicate(usable[0] if len(usable) == 1 else BoolOp("and", usable))
+
+
+def _stored_as_shown(node: Compare, resource: Resource) -> bool:
+    field = resource.field(node.path[0])
+    if field is None or field.derived:
+        return False
+    if resource.table == "agreements" and field.name == "agreementStatus":
+        return False  # computed when read (see views.expand), whatever the row stores
+    if len(node.path) == 1:
+        return field.ref is None and field.kind != "unlinked"
+    return len(node.path) == 2 and node.path[1] == "id" and field.ref is not None
+
+
+@dataclass(frozen=True)
+class _Members:
+    """The values of an ``in`` list, keyed as :func:`_order` compares each kind of field."""
+
+    values: tuple[Value, ...]
+    flags: frozenset[bool]
+    numbers: frozenset[Decimal]
+    """Number values (a text field matches one when its text is that number)."""
+    numeric_texts: frozenset[Decimal]
+    """Text values that are numbers (a number field matches those as well)."""
+    times: frozenset[datetime]
+    texts: frozenset[str]
+    """Text and null values, casefolded (a text or boolean field compares as text)."""
+
+    @classmethod
+    def of(cls, values: tuple[Value, ...]) -> _Members:
+        texts = [v for v in values if isinstance(v, str) or v is None]
+        return cls(
+            values=values,
+            flags=frozenset(v for v in values if isinstance(v, bool)),
+            numbers=frozenset(v for v in values if isinstance(v, Decimal)),
+            numeric_texts=frozenset(n for v in texts if (n := _number(v)) is not None),
+            times=frozenset(v for v in values if isinstance(v, datetime)),
+            texts=frozenset(str(v).casefold() for v in texts),
+        )
+
+    def holds(self, field: Any, negated: bool) -> bool:
+        """``field in (values)`` (or ``not in``) as :func:`_compare` answers it."""
+        if field is None:
+            return False  # SQL: a comparison with NULL is unknown, so the row is not selected
+        return self._found(field) != negated
+
+    def _found(self, field: Any) -> bool:
+        if isinstance(field, bool):
+            return field in self.flags or str(field).casefold() in self.texts
+        if isinstance(field, int | float):
+            number = Decimal(str(field))
+            if not number.is_finite():  # rare: keep _order's exact answer (or error)
+                return any(_order(field, value) == 0 for value in self.values)
+            return number in self.numbers or number in self.numeric_texts
+        if self.numbers and _number(field) in self.numbers:
+            return True
+        if self.times and _timestamp(field) in self.times:
+            return True
+        return _text(field).casefold() in self.texts
 
 
 def _compare(node: Compare, field: Any) -> bool:

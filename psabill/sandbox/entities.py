@@ -236,7 +236,7 @@ def _exists(identifier: str) -> ApiError:
 
 
 def require_agreement(store: Store, agreement_id: int) -> None:
-    if store.raw("agreements", agreement_id) is None:
+    if not store.exists("agreements", agreement_id):
         raise not_found(AGREEMENT.label, agreement_id)
 
 

@@ -34,7 +34,7 @@ from urllib.parse import quote, urlencode
 
 from psabill.sandbox import conditions
 from psabill.sandbox.api_errors import invalid_query
-from psabill.sandbox.condition_eval import evaluate, lookup
+from psabill.sandbox.condition_eval import lookup, predicate
 from psabill.sandbox.schema import Resource
 
 DEFAULT_PAGE_SIZE = 25
@@ -95,6 +95,17 @@ def parse_list_query(
     )
 
 
+def shown_keys(query: ListQuery) -> frozenset[str] | None:
+    """The casefolded top-level keys a list answer reads from each row: those ``fields`` asks
+    for, and those its conditions, ``orderBy`` and paging name; ``None``: every key."""
+    if query.fields is None:
+        return None
+    paths = [*query.fields, *(path for path, _ in query.order), ("id",)]
+    if query.condition is not None:
+        paths += conditions.paths(query.condition)
+    return frozenset(path[0].casefold() for path in paths)
+
+
 def parse_fields(text: str | None) -> tuple[Path, ...] | None:
     if text is None or not text.strip():
         return None
@@ -104,8 +115,8 @@ def parse_fields(text: str | None) -> tuple[Path, ...] | None:
 def select(rows: list[dict[str, Any]], query: ListQuery) -> list[dict[str, Any]]:
     """Filter and sort (rows arrive in id order; every sort is stable)."""
     if query.condition is not None:
-        node = query.condition
-        rows = [row for row in rows if evaluate(node, row)]
+        matches = predicate(query.condition)
+        rows = [row for row in rows if matches(row)]
     if query.forward_only:
         return [row for row in rows if row["id"] > query.page_id]
     for path, descending in reversed(query.order):
@@ -122,7 +133,8 @@ def paginate(
         page = rows[:size]
         if len(rows) <= size:
             return page, ""
-        return page, f'<{_link(link_base, params, "pageId", page[-1]["id"])}>; rel="next"'
+        link = _linker(link_base, params, "pageId")
+        return page, f'<{link(page[-1]["id"])}>; rel="next"'
     last = max(1, math.ceil(len(rows) / size))
     start = (query.page - 1) * size
     rels = [("first", 1)]
@@ -131,7 +143,8 @@ def paginate(
     if query.page < last:
         rels.append(("next", query.page + 1))
     rels.append(("last", last))
-    links = ", ".join(f'<{_link(link_base, params, "page", n)}>; rel="{rel}"' for rel, n in rels)
+    link = _linker(link_base, params, "page")
+    links = ", ".join(f'<{link(n)}>; rel="{rel}"' for rel, n in rels)
     return rows[start : start + size], links
 
 
@@ -269,6 +282,8 @@ def _positive(params: Mapping[str, str], name: str, default: int, *, minimum: in
     return value
 
 
-def _link(base: str, params: Sequence[tuple[str, str]], name: str, value: int) -> str:
-    kept = [(k, v) for k, v in params if k.lower() != name.lower()]
-    return f"{base}?{urlencode([*kept, (name, str(value))], quote_via=quote)}"
+def _linker(base: str, params: Sequence[tuple[str, str]], name: str) -> Callable[[int], str]:
+    """The link to ``params`` with ``name`` set to a value; the rest is encoded only once."""
+    kept = urlencode([(k, v) for k, v in params if k.lower() != name.lower()], quote_via=quote)
+    prefix = f"{base}?{kept}&" if kept else f"{base}?"
+    return lambda value: prefix + urlencode([(name, str(value))], quote_via=quote)

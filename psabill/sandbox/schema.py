@@ -11,6 +11,7 @@ as the real server refuses a reference to a record that does not exist).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -111,7 +112,10 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(DATE_FORMAT)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_timestamp(text: str) -> datetime:
+    """The aware UTC datetime of a wire timestamp (cached: rows are read far more often than
+    their dates change, and ``strptime`` is slow); ``ValueError`` when it is not one."""
     return datetime.strptime(text, DATE_FORMAT).replace(tzinfo=UTC)
 
 
@@ -211,3 +215,13 @@ _COERCERS: dict[Kind, Callable[[Field, Any], Any]] = {
     "enum": _coerce_enum,
     "unlinked": _coerce_unlinked,
 }
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, immutable scalars), as :func:`copy.deepcopy`
+    makes it but several times faster: rows and views never share mutable objects."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    return value

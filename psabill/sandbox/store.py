@@ -15,14 +15,13 @@ through the same code as the HTTP API and raises :class:`~psabill.sandbox.api_er
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from psabill.sandbox.schema import TABLES, Ref, Table, format_timestamp
+from psabill.sandbox.schema import TABLES, Ref, Table, format_timestamp, json_copy
 from psabill.sandbox.store_seeding import SeedingHelpers
 from psabill.sandbox.views import DUMP_FORMAT, Tables, expand, tables_from_dump
 
@@ -120,7 +119,12 @@ class Store(SeedingHelpers):
         """A copy of the stored (unexpanded) row."""
         with self.lock:
             row = self._tables[table].get(record_id)
-            return None if row is None else copy.deepcopy(row)
+            return None if row is None else json_copy(row)
+
+    def exists(self, table: Table, record_id: int) -> bool:
+        """Whether the row is there (:meth:`raw` without copying it)."""
+        with self.lock:
+            return record_id in self._tables[table]
 
     def resolve(self, ref: Ref, key: str, value: Any) -> int | None:
         """Id of the ``ref.table`` row whose ``key`` equals ``value`` (text: case-insensitive)."""
@@ -152,7 +156,7 @@ class Store(SeedingHelpers):
             self._index("additions", record_id)
 
     def _stamped(self, record_id: int, record: Mapping[str, Any]) -> dict[str, Any]:
-        row = {"id": record_id, **copy.deepcopy(dict(record))}
+        row = {"id": record_id, **json_copy(dict(record))}
         stamp = format_timestamp(self.stamp_time())
         row["_info"] = {"lastUpdated": stamp, "updatedBy": self.updated_by}
         return row
@@ -173,28 +177,36 @@ class Store(SeedingHelpers):
         where: Callable[[Mapping[str, Any]], bool] | None = None,
         *,
         api_url: str | None = None,
+        only: frozenset[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Expanded rows ordered by id; ``where`` filters the *stored* rows first (cheap)."""
+        """Expanded rows ordered by id; ``where`` filters the *stored* rows first (cheap);
+        ``only`` limits each view to those top-level keys (see :func:`views.expand`)."""
         with self.lock:
             stored = self._tables[table]
             return [
-                self._expand(table, stored[i], api_url)
+                self._expand(table, stored[i], api_url, only)
                 for i in sorted(stored)
                 if where is None or where(stored[i])
             ]
 
     def additions_of(
-        self, agreement_id: int, *, api_url: str | None = None
+        self, agreement_id: int, *, api_url: str | None = None, only: frozenset[str] | None = None
     ) -> list[dict[str, Any]]:
         """The expanded additions of one agreement, ordered by id: :meth:`rows` of
         ``additions`` where ``agreementId`` is ``agreement_id``, without reading the others."""
         with self.lock:
             stored = self._tables["additions"]
             ids = sorted(self._by_agreement.get(agreement_id, ()))
-            return [self._expand("additions", stored[i], api_url) for i in ids]
+            return [self._expand("additions", stored[i], api_url, only) for i in ids]
 
-    def _expand(self, table: Table, row: Mapping[str, Any], api_url: str | None) -> dict[str, Any]:
-        return expand(self._tables, table, row, api_url, self.now)
+    def _expand(
+        self,
+        table: Table,
+        row: Mapping[str, Any],
+        api_url: str | None,
+        only: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
+        return expand(self._tables, table, row, api_url, self.now, only)
 
     # -- whole-state snapshots ----------------------------------------------------------------
 

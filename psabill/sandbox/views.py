@@ -22,13 +22,14 @@ store calls them with its lock held.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from psabill.sandbox.model import RESOURCES
-from psabill.sandbox.schema import TABLES, Ref, Table, parse_timestamp
+from psabill.sandbox.schema import TABLES, Field, Ref, Table, json_copy, parse_timestamp
 
 Tables = dict[Table, dict[int, dict[str, Any]]]
 """Every table's stored rows by id."""
@@ -42,24 +43,35 @@ def expand(
     row: Mapping[str, Any],
     api_url: str | None,
     now: Callable[[], datetime],
+    only: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The API view of the stored ``row`` of ``table``; ``now`` is read only when needed."""
+    """The API view of the stored ``row`` of ``table``; ``now`` is read only when needed.
+
+    ``only``: the casefolded top-level keys to show (the rest left out, the order kept), for a
+    caller that reads no others (a list answer with ``fields``); ``None`` shows every key."""
     resource = RESOURCES[table]
     derived = _derived(tables, row, now) if table == "additions" else {}
     if table == "agreements":
         derived = {"agreementStatus": agreement_status(row, now())}
     view: dict[str, Any] = {}
-    for field in resource.fields:
+    for field in resource.fields if only is None else _shown(table, only):
         value = row.get(field.name)
         if field.derived or field.name in derived:
             value = derived.get(field.name)
         elif field.ref is not None and isinstance(value, Mapping) and "id" in value:
             value = _reference(tables, field.ref, value["id"], api_url)
         elif isinstance(value, dict | list):  # scalars are immutable: no copy needed
-            value = copy.deepcopy(value)
+            value = json_copy(value)
         view[field.name] = value
-    view["_info"] = info_of(row)
+    if only is None or "_info" in only:
+        view["_info"] = info_of(row)
     return view
+
+
+@functools.lru_cache(maxsize=256)
+def _shown(table: Table, only: frozenset[str]) -> tuple[Field, ...]:
+    """The fields of ``table`` whose casefolded names are in ``only``, in spec order."""
+    return tuple(f for f in RESOURCES[table].fields if f.name.casefold() in only)
 
 
 def _reference(tables: Tables, ref: Ref, target_id: Any, api_url: str | None) -> dict[str, Any]:

@@ -14,12 +14,11 @@ Both paths collect *every* problem before answering, as ConnectWise does, and an
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from psabill.sandbox.api_errors import ApiError, ValidationIssue, invalid_object
-from psabill.sandbox.schema import Field, FieldProblem, Ref, Resource, coerce
+from psabill.sandbox.schema import Field, FieldProblem, Ref, Resource, coerce, json_copy
 
 Resolver = Callable[[Ref, str, Any], int | None]
 """``(ref, key, value) -> id``: find the row of ``ref.table`` whose ``key`` equals ``value``."""
@@ -56,7 +55,7 @@ def patch(
     if not isinstance(operations, list):
         message = f"PATCH expects a JSON array of operations like {_PATCH_EXAMPLE}"
         raise ApiError(400, "InvalidObject", message)
-    record = copy.deepcopy(dict(current))
+    record: dict[str, Any] = json_copy(dict(current))
     issues: list[ValidationIssue] = []
     for index, operation in enumerate(operations):
         try:
@@ -120,7 +119,7 @@ def _operation(resource: Resource, operation: Any, resolve: Resolver) -> tuple[s
 
 def _value(field: Field, value: Any, resolve: Resolver) -> Any:
     if value is None:
-        return copy.deepcopy(field.default)
+        return json_copy(field.default)
     if field.kind != "ref":
         return coerce(field, value)
     assert field.ref is not None
