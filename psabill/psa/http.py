@@ -177,11 +177,13 @@ class HttpClient(AsyncClosing):
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
+        data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         target: str | None = None,
     ) -> httpx.Response:
-        """Send with retries; ``target`` names the request in messages (default: the path)."""
+        """Send with retries; ``target`` names the request in messages (default: the path).
+        The body is ``json`` or, form-encoded, ``data`` (an OAuth token request)."""
         method = method.upper()
         if params and "?" not in url and "#" not in url:
             # What httpx would send, without parsing the URL twice and merging QueryParams.
@@ -193,7 +195,7 @@ class HttpClient(AsyncClosing):
         )
         while True:
             try:
-                response = await self._send(method, url, params, json, headers)
+                response = await self._send(method, url, params, json, data, headers)
             except httpx.TransportError as error:
                 delay = self._after_error(call, error)
             except httpx.RequestError as error:  # e.g. DecodingError: a body we cannot read
@@ -218,13 +220,14 @@ class HttpClient(AsyncClosing):
         url: str,
         params: Mapping[str, str] | None,
         json: Any,
+        data: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
         async with self._slots:
             started = await self.pacer.acquire()
             with self._lanes.lane() as client:
                 response = await client.request(
-                    method, url, params=params, json=json, headers=headers
+                    method, url, params=params, json=json, data=data, headers=headers
                 )
             if response.status_code == 429:
                 self.pacer.refused(started)

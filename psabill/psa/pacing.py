@@ -27,6 +27,9 @@ from psabill.core.report import PacingStats
 from psabill.psa.aimd import WINDOW, Aimd
 
 Sleep = Callable[[float], Awaitable[None]]
+CLOCK_SLACK = 1e-3
+"""A start this close is now: a clock of microseconds (or a sleep that returns a hair early)
+must not make a request sleep again for the rounding left over from the last wait."""
 Monotonic = Callable[[], float]
 WallClock = Callable[[], datetime]
 
@@ -130,7 +133,7 @@ class Pacer:
             at = self._slot(now)
             if self.aimd is not None:
                 self._starts.append(at)
-            if at <= now:
+            if at - now < CLOCK_SLACK:
                 self.requests += 1
                 return now
             self._hold(now, at)

@@ -108,14 +108,27 @@ class VendorSession:
             raise self.unreachable(exc) from None
         return Answer(response.status_code, parse_body(response), response.headers)
 
-    def unreachable(self, exc: PsaError) -> SourceError:
-        """The client's "could not reach the PSA" as this vendor's."""
-        message = exc.message.replace("the PSA's", f"{self.service}'s").replace(
-            "the PSA", self.service
-        )
+    async def post_form(
+        self, url: str, form: Mapping[str, str], *, what: str, service: str
+    ) -> Answer:
+        """POST ``form`` form-encoded (a token request: asking twice changes nothing, so it
+        is retried like a read); ``service`` names the server in messages."""
+        headers = {"Accept": "application/json"}
+        try:
+            response = await self.http.request(
+                "POST", url, data=form, headers=headers, idempotent=True, target=what
+            )
+        except PsaError as exc:
+            raise self.unreachable(exc, service) from None
+        return Answer(response.status_code, parse_body(response), response.headers)
+
+    def unreachable(self, exc: PsaError, service: str | None = None) -> SourceError:
+        """The client's "could not reach the PSA" as this vendor's (or ``service``'s)."""
+        service = service or self.service
+        message = exc.message.replace("the PSA's", f"{service}'s").replace("the PSA", service)
         return SourceError(
             f"{self.label}: {message}",
-            hint=f"check the network and that {self.service} is reachable from this machine",
+            hint=f"check the network and that {service} is reachable from this machine",
         )
 
     def fail(self, text: str, hint: str | None = None) -> SourceError:

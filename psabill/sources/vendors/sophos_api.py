@@ -12,16 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from psabill import __version__
 from psabill.config.fields import is_loopback
 from psabill.config.vendor_models import SophosSource
 from psabill.errors import SourceError
-from psabill.sources.vendors.oauth import TokenCache, TokenRequest, post_form, transport_reason
+from psabill.sources.vendors.oauth import TokenCache
 from psabill.sources.vendors.paging import by_key, by_page_number
 from psabill.sources.vendors.period import UsageMonth
-from psabill.sources.vendors.session import Answer, VendorSession, parse_body
+from psabill.sources.vendors.session import Answer, VendorSession
 
 SERVICE = "Sophos Central"
 PAGE_SIZE = 100
@@ -69,16 +66,9 @@ class SophosApi:
         form = {"grant_type": "client_credentials", "client_id": source.client_id}
         form |= {"client_secret": secret, "scope": "token"}
         url = f"{source.id_url}/api/v2/oauth2/token"
-        request = TokenRequest(url, form, source.timeout, f"psabill/{__version__}")
-        runtime = session.runtime
-        try:
-            response = await post_form(request, runtime.policy, runtime.sleep, runtime.wall)
-        except httpx.TransportError as exc:
-            raise session.fail(
-                f"could not reach Sophos ID ({urlsplit(url).netloc}): {transport_reason(exc)}",
-                hint="check the network and id_url",
-            ) from None
-        return self._token_of(Answer(response.status_code, parse_body(response), response.headers))
+        service = f"Sophos ID ({urlsplit(url).netloc})"
+        answer = await session.post_form(url, form, what=urlsplit(url).path, service=service)
+        return self._token_of(answer)
 
     def _token_of(self, answer: Answer) -> tuple[str, float]:
         body = answer.body if isinstance(answer.body, dict) else {}
