@@ -16,14 +16,13 @@ from psabill.cli.editing import (
     on_psa,
     print_table,
     report_problems,
+    search_needle,
     source_option,
     text,
 )
 from psabill.core.entities import Company
-from psabill.errors import ExitCode, UsageError
+from psabill.errors import ExitCode
 from psabill.psa.base import PsaClient
-
-MIN_SEARCH = 2
 
 
 @click.group()
@@ -91,12 +90,7 @@ def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
     Example:
       psabill customers search mueller
     """
-    needle = search_text.strip()
-    if len(needle) < MIN_SEARCH:
-        raise UsageError(
-            f"search text needs at least {MIN_SEARCH} characters, got {needle!r}",
-            hint="e.g. `psabill customers search acme`",
-        )
+    needle = search_needle(search_text, "psabill customers search acme")
     found = on_psa(app, lambda client: client.search_companies(needle, limit))
     if as_json:
         echo_json({"companies": [asdict(c) for c in found]})

@@ -14,6 +14,7 @@ from psabill.app.mappings.edits import Draft
 from psabill.app.mappings.store import MappingStore
 from psabill.app.mappings.verify import with_client
 from psabill.cli.app import App, stdout_console, warn
+from psabill.errors import UsageError
 from psabill.psa.base import PsaClient
 
 T = TypeVar("T")
@@ -99,3 +100,18 @@ class Money(click.ParamType):  # type: ignore[type-arg]
         if not amount.is_finite() or amount < 0:
             self.fail(f"{value!r} must be a number of 0 or more", param, ctx)
         return amount
+
+
+MIN_SEARCH = 2
+"""Fewest characters a live PSA search takes (``products search``, ``customers search``)."""
+
+
+def search_needle(text: str, example: str) -> str:
+    """The search text, stripped; a usage error (naming ``example``) when it is too short."""
+    needle = text.strip()
+    if len(needle) < MIN_SEARCH:
+        raise UsageError(
+            f"search text needs at least {MIN_SEARCH} characters, got {needle!r}",
+            hint=f"e.g. `{example}`",
+        )
+    return needle

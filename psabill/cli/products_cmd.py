@@ -15,15 +15,13 @@ from psabill.cli.editing import (
     on_psa,
     print_table,
     report_problems,
+    search_needle,
     source_option,
     text,
 )
 from psabill.cli.products_create import create
 from psabill.cli.words import money
 from psabill.core.entities import CatalogItem
-from psabill.errors import UsageError
-
-MIN_SEARCH = 2
 
 
 @click.group()
@@ -99,12 +97,7 @@ def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
     Example:
       psabill products search sophos
     """
-    needle = search_text.strip()
-    if len(needle) < MIN_SEARCH:
-        raise UsageError(
-            f"search text needs at least {MIN_SEARCH} characters, got {needle!r}",
-            hint="e.g. `psabill products search sophos`",
-        )
+    needle = search_needle(search_text, "psabill products search sophos")
     items = on_psa(app, lambda client: client.search_catalog(needle, limit))
     if as_json:
         echo_json({"items": [_item_json(i) for i in items]})
