@@ -35,14 +35,9 @@ from psabill.sandbox import DEMO_CREDENTIALS, Sandbox, Store, seed_large
 from psabill.sandbox.admin import ADMIN_PREFIX, AdminApi
 from psabill.sandbox.api import ApiRequest, ApiResponse, json_response
 from psabill.sandbox.api_errors import ApiError
-from psabill.sandbox.transport import LoopbackServer, RequestRecord
+from psabill.sandbox.transport import RequestRecord
 
 COUNTS_PATH = ADMIN_PREFIX + "counts"
-LISTEN_BACKLOG = 128
-"""Connections the kernel queues before the server accepts them. The sandbox's server keeps
-socketserver's default, 5: when a client opens 64 connections at once the rest overflow, and
-their requests wait out TCP retransmissions (0.2 s, 0.4 s, ... 6 s) that a real server, with a
-real backlog, never causes."""
 
 
 class CountingSandbox(Sandbox):
@@ -96,7 +91,6 @@ class CountingAdmin(AdminApi):
 
 
 def serve(companies: int, products: int) -> None:
-    LoopbackServer.request_queue_size = LISTEN_BACKLOG
     store = Store()
     seed_large(store, companies, products, seed=1)
     stop = threading.Event()
