@@ -99,7 +99,7 @@ class Applier:
         writes, failed = await self._repair_catalog(plan, writes)
         results.update(failed)
         sent = await self._send_all(writes, results, plan.today)
-        results.update(await self._read_back(sent))
+        results.update(await self._read_back(sent, plan.today))
         self.observer.finished()
         return [results[i] for i in ids]
 
@@ -209,13 +209,15 @@ class Applier:
         if line.action == "cancel":
             return await self.client.cancel_addition(agreement, addition, today)
         assert line.desired is not None
-        return await self.client.update_addition_quantity(agreement, addition, line.desired)
+        return await self.client.update_addition_quantity(
+            agreement, addition, line.desired, on=today
+        )
 
-    async def _read_back(self, sent: dict[int, PlanLine]) -> dict[int, LineResult]:
-        """Confirm each sent line against a fresh read of its agreement."""
+    async def _read_back(self, sent: dict[int, PlanLine], today: date) -> dict[int, LineResult]:
+        """Confirm each sent line against a fresh read of its agreement on the billing date."""
         agreements = sorted({line.agreement_id for line in sent.values() if line.agreement_id})
         try:
-            reads = await gather_all(self.client.additions(a) for a in agreements)
+            reads = await gather_all(self.client.additions(a, on=today) for a in agreements)
         except PsaError as exc:
             return self._fail_all(
                 {i: (line, f"read-back failed: {exc}") for i, line in sent.items()}

@@ -64,8 +64,13 @@ class Planner:
         customers = [c for c in config.customers if customer_key(c) in keys]
         today = report.now.astimezone(config.account.zone).date()
         # A saved plan is checked against every agreement it may touch, whatever its state now.
-        on = None if request.saved_plan is not None else today
-        snapshot = await read_snapshot(client, config, customers, on=on, progress=self.progress)
+        saved = request.saved_plan
+        on = None if saved is not None else today
+        # Its quantities are compared as of the day it was planned for, the day it writes.
+        dated = saved.today if saved is not None else today
+        snapshot = await read_snapshot(
+            client, config, customers, on=on, dated=dated, progress=self.progress
+        )
         if request.saved_plan is not None:
             check_fingerprint(request.saved_plan, snapshot)
             check_renamed(request.saved_plan, snapshot, history.additions)

@@ -101,10 +101,13 @@ async def read_snapshot(
     customers: Sequence[Customer],
     *,
     on: date | None = None,
+    dated: date | None = None,
     progress: ReadProgress | None = None,
 ) -> Snapshot:
     """The PSA state for ``customers``; ``on`` is the billing date (None: read the additions
-    of every agreement that is not cancelled, as a saved plan's check wants)."""
+    of every agreement that is not cancelled, as a saved plan's check wants). ``dated`` is
+    the day dated quantities (Autotask's units) are read for; default ``on``."""
+    day = dated or on
     identifiers = sorted({c.psa_company for c in customers})
     companies_task = client.companies(identifiers) if identifiers else _nothing()
     catalog_task = client.catalog_items(catalog_identifiers(config))
@@ -115,11 +118,13 @@ async def read_snapshot(
     types = {c.id: by_identifier.get(c.identifier.casefold(), AnyType) for c in live}
     billable = [a for a in agreements if may_bill(a, on, types)]
     if progress is None:
-        additions = await gather_all(client.additions(a.id) for a in billable)
+        additions = await gather_all(client.additions(a.id, on=day) for a in billable)
     else:
         progress.reading(len(billable))
         try:
-            additions = await gather_all(_told(client.additions(a.id), progress) for a in billable)
+            additions = await gather_all(
+                _told(client.additions(a.id, on=day), progress) for a in billable
+            )
         finally:
             progress.reads_finished()
     by_company: dict[int, list[Agreement]] = {}

@@ -10,6 +10,7 @@ import click
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.words import plural
 from psabill.config.loader import CONFIG_NAME
+from psabill.config.psa_models import PSA_KINDS
 from psabill.config.sample import write_sample
 from psabill.config.show import effective, to_toml
 from psabill.errors import ConfigError
@@ -23,7 +24,14 @@ def config() -> None:
 @config.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace an existing file.")
-def init(path: Path | None, force: bool) -> None:
+@click.option(
+    "--psa",
+    type=click.Choice(PSA_KINDS),
+    default="connectwise",
+    show_default=True,
+    help="The PSA whose [psa] keys the sample shows.",
+)
+def init(path: Path | None, force: bool, psa: str) -> None:
     """Write a fully commented sample config (mode 0600).
 
     PATH defaults to ./psabill.toml. An existing file is never replaced
@@ -32,9 +40,10 @@ def init(path: Path | None, force: bool) -> None:
     \b
     Example:
       psabill config init /etc/psabill/psabill.toml
+      psabill config init --psa autotask
     """
     target = path or Path(CONFIG_NAME)
-    write_sample(target, force=force)
+    write_sample(target, force=force, psa=psa)
     click.echo(f"wrote {target} (mode 0600); edit it, then run `psabill config validate`")
 
 

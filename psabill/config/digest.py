@@ -30,8 +30,12 @@ SECRETS: frozenset[tuple[str, str]] = frozenset(
         ("psa", "public_key"),
         ("psa", "private_key"),
         ("psa", "client_id"),
+        ("psa", "integration_code"),
+        ("psa", "secret"),
+        ("psa", "client_secret"),
         ("smtp", "password"),
         ("sources", "token"),
+        ("sources", "client_secret"),
     }
 )
 """(section, key) of the values the digest only notes as resolved or not, empty or not."""

@@ -12,7 +12,7 @@ that drifts from the schema fails there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 
@@ -161,3 +161,21 @@ EXAMPLES: Final[Mapping[str, tuple[Example, ...]]] = {
     "billing_admins": _BILLING_ADMINS,
 }
 """Example entries by the name of their list section in :class:`~psabill.config.models.Config`."""
+
+PSA_COMPANIES: Final[Mapping[str, Mapping[str, str]]] = {
+    "autotask": {"AcmeCorp": "29683541", "MuellerSoehne": "29683542"},
+    "halopsa": {"AcmeCorp": "12", "MuellerSoehne": "13"},
+}
+"""The example customers' ``psa_company`` on PSAs that name companies by their id."""
+
+
+def examples_for(section: str, psa: str) -> tuple[Example, ...]:
+    """The example entries of ``section`` in a config for the PSA of kind ``psa``."""
+    examples = EXAMPLES.get(section, ())
+    companies = PSA_COMPANIES.get(psa, {})
+    if section != "customers" or not companies:
+        return examples
+    return tuple(
+        replace(e, entry={**e.entry, "psa_company": companies[e.entry["psa_company"]]})
+        for e in examples
+    )

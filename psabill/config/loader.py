@@ -8,7 +8,6 @@ a single ``ConfigError`` (exit 78).
 from __future__ import annotations
 
 import re
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,20 +21,16 @@ from psabill.config.digest import Inputs, digest, references, resolved_state, va
 from psabill.config.files import CONFIG_NAME as CONFIG_NAME
 from psabill.config.files import MAPPINGS_NAME
 from psabill.config.files import find_config as find_config
-from psabill.config.locate import PathKey, dotted, key_lines
+from psabill.config.locate import key_lines
 from psabill.config.merge import Which, merge
 from psabill.config.models import Config
 from psabill.config.problems import Located, render, schema_problems
+from psabill.config.secret_policy import PUBLIC_SANDBOX_KEYS as PUBLIC_SANDBOX_KEYS
+from psabill.config.secret_policy import SECRET_PATHS as SECRET_PATHS
+from psabill.config.secret_policy import literal_secret_warnings, literal_vendor_secrets
 from psabill.config.secrets import Resolution, resolve_references
 from psabill.errors import ConfigError
 
-SECRET_PATHS: tuple[PathKey, ...] = (
-    ("psa", "public_key"),
-    ("psa", "private_key"),
-    ("smtp", "password"),
-)
-# The built-in sandbox's documented demo keys are public; holding them is no leak.
-PUBLIC_SANDBOX_KEYS = frozenset({"sandbox-public", "sandbox-private", "sandbox-sophos-secret"})
 _TOML_POS = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 
 
@@ -122,7 +117,7 @@ def _load(
             "managed": (managed, managed_text or ""),
         }
         _fail(path, texts, located)
-    warnings = _literal_secret_warnings(path, raw, resolution.indirect)
+    warnings = literal_secret_warnings(path, raw, resolution.indirect)
     config = _anchor_paths(config, path.parent)
     inputs = _inputs(path, text, managed, managed_text, env, merged.raw, resolved)
     return LoadedConfig(config=config, path=path, warnings=tuple(warnings), inputs=inputs)
@@ -149,7 +144,7 @@ def _inputs(
 def _validate(resolved: Any, resolution: Resolution) -> tuple[Config | None, list[Problem]]:
     """The config (None if invalid) and every problem: unresolved references, then the
     schema's, or the cross-field checks' when the schema is satisfied."""
-    problems: list[Problem] = list(resolution.problems) + _literal_vendor_secrets(
+    problems: list[Problem] = list(resolution.problems) + literal_vendor_secrets(
         resolved, resolution
     )
     try:
@@ -234,58 +229,3 @@ def _syntax_problem(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     if match:
         return f"{path}:{match.group(2)}: TOML syntax: {match.group(1)}"
     return f"{path}: TOML syntax: {exc}"
-
-
-def _literal_secret_warnings(path: Path, raw: Any, indirect: set[PathKey]) -> list[str]:
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return []
-    if not mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return []
-    literal = [
-        loc
-        for loc in _secret_locations(raw)
-        if loc not in indirect and _get(raw, loc) not in PUBLIC_SANDBOX_KEYS
-    ]
-    if not literal:
-        return []
-    keys = ", ".join(dotted(loc) for loc in literal)
-    return [
-        f"{path} is readable by group/others and holds a literal secret ({keys}); "
-        f'run `chmod 600 {path}` or use "${{VAR}}" / "file:/path" references'
-    ]
-
-
-def _secret_locations(raw: Any) -> list[PathKey]:
-    found = [loc for loc in SECRET_PATHS if _get(raw, loc) is not None]
-    sources = raw.get("sources") if isinstance(raw, dict) else None
-    for index, source in enumerate(sources if isinstance(sources, list) else []):
-        for key in ("token", "client_secret"):
-            if isinstance(source, dict) and source.get(key) is not None:
-                found.append(("sources", index, key))
-    urls = _get(raw, ("notify", "urls"))  # Apprise URLs carry tokens in them
-    found += [
-        ("notify", "urls", index) for index in range(len(urls) if isinstance(urls, list) else 0)
-    ]
-    return found
-
-
-def _literal_vendor_secrets(resolved: Any, resolution: Resolution) -> list[Problem]:
-    """A vendor API's client secret must be a reference: it opens every tenant's usage."""
-    return [
-        (loc, 'must be a "${VAR}" or "file:/path" reference, never the secret itself')
-        for loc in _secret_locations(resolved)
-        if loc[-1] == "client_secret"
-        and loc not in resolution.indirect
-        and _get(resolved, loc) not in PUBLIC_SANDBOX_KEYS
-    ]
-
-
-def _get(raw: Any, loc: PathKey) -> Any:
-    for part in loc:
-        in_list = isinstance(raw, list) and isinstance(part, int) and 0 <= part < len(raw)
-        if not in_list and not (isinstance(raw, dict) and part in raw):
-            return None
-        raw = raw[part]
-    return raw

@@ -18,22 +18,34 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from psabill.config.connection_models import Psa, Smtp
+from psabill.config.connection_models import (
+    AutotaskPsa,
+    ConnectWisePsa,
+    HaloPsa,
+    Psa,
+    PsaSettings,
+    Smtp,
+)
 from psabill.config.fields import SET_IN_SAMPLE, CatchUp, Email, EmailList, Hour, Share, Weekday
+from psabill.config.mapping_models import Contract, Product, ProductContract
 from psabill.config.ops_models import Approval, Monitoring, Notify, SummaryOutcome
 from psabill.config.source_models import Source
 from psabill.core.schedule.engine import Rule, validate_cron
 
 __all__ = [
     "Account",
+    "AutotaskPsa",
     "BillingAdmin",
     "Config",
+    "ConnectWisePsa",
     "Contract",
     "Customer",
+    "HaloPsa",
     "Notify",
     "Product",
     "ProductContract",
     "Psa",
+    "PsaSettings",
     "Schedule",
     "Smtp",
     "SummaryOutcome",
@@ -128,62 +140,17 @@ class Schedule(BaseModel):
         )
 
 
-class Contract(BaseModel):
-    model_config = _FROZEN
-
-    agreement_type: str = Field(min_length=1, description="Agreement type, matched first.")
-    agreement_name: str | None = Field(
-        None, description="Agreement name within that type; needed when several are active."
-    )
-
-
-class ProductContract(Contract):
-    product: str = Field(min_length=1, description="Vendor SKU this assignment is for.")
-
-
-class Product(BaseModel):
-    model_config = _FROZEN
-
-    sku: str = Field(min_length=1, description="Vendor SKU: the stable id, not the display name.")
-    source: str | None = Field(None, description="Source this SKU comes from; any when unset.")
-    name: str | None = Field(None, description="Display name (may change; mappings key on sku).")
-    psa_product: str | None = Field(
-        None, description="PSA catalog identifier to bill as; unmapped when unset."
-    )
-    description: str | None = Field(
-        None,
-        min_length=1,
-        description="Invoice line of new additions (what the customer sees); the catalog "
-        "item's description when unset, never the SKU.",
-        examples=["Sophos Intercept X Advanced - endpoint protection per device"],
-    )
-    sync: bool = Field(True, description="Whether this product is synced at all.")
-    unit_price: Decimal | None = Field(
-        None, ge=0, description="Unit price on new additions; the catalog item's when unset."
-    )
-    unit_cost: Decimal | None = Field(
-        None, ge=0, description="Unit cost on new additions; the catalog item's when unset."
-    )
-    decimal_quantities: bool = Field(
-        False, description="Allow fractional quantities (e.g. GB); whole numbers otherwise."
-    )
-    on_usage_gone: Literal["keep", "zero", "cancel"] = Field(
-        "keep",
-        description="When a customer's usage disappears: keep the line, set it to 0, or cancel it.",
-    )
-    on_psa_product_missing: Literal["pause", "create_default"] = Field(
-        "pause",
-        description="When the PSA product is gone: pause this product, or create a catalog item.",
-    )
-
-
 class Customer(BaseModel):
     model_config = _FROZEN
 
     id: str = Field(min_length=1, description="Vendor customer id, as in the usage source.")
     source: str | None = Field(None, description="Source this id comes from; any when unset.")
     name: str | None = Field(None, description="Display name for summaries.")
-    psa_company: str = Field(min_length=1, description="PSA company identifier (Company ID).")
+    psa_company: str = Field(
+        min_length=1,
+        description="PSA company: the ConnectWise company identifier (Company ID), or the "
+        "Autotask company id or HaloPSA client id as text (`psabill customers map` writes it).",
+    )
     sync: bool = Field(True, description="Whether this customer is synced at all.")
     settings: Literal["global", "custom"] = Field(
         "global",
@@ -268,7 +235,8 @@ class Config(BaseModel):
     smtp: Smtp = Field(default_factory=Smtp, description="How summaries are sent.")
     psa: Psa = Field(
         description="The PSA to bill through. Try psabill safely first against the built-in "
-        "sandbox: `psabill sandbox serve --print-config`."
+        "sandbox: `psabill sandbox serve --print-config` (add `--psa autotask` or `--psa "
+        "halopsa` for those PSAs)."
     )
     sources: tuple[Source, ...] = Field(
         (),
@@ -279,7 +247,9 @@ class Config(BaseModel):
         (), description="Product mappings: vendor SKU -> PSA product."
     )
     customers: tuple[Customer, ...] = Field(
-        (), description="Customer mappings: vendor customer -> PSA company (its Company ID)."
+        (),
+        description="Customer mappings: vendor customer -> PSA company (ConnectWise: its "
+        "Company ID; Autotask, HaloPSA: its id).",
     )
     billing_admins: tuple[BillingAdmin, ...] = Field(
         (),

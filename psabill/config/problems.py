@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,8 +20,21 @@ from psabill.config.checks import Problem
 from psabill.config.locate import PathKey, dotted, line_of
 from psabill.config.merge import Which
 from psabill.config.models import Config
+from psabill.config.psa_models import PSA_KINDS, PSA_MODELS, PSA_NAMES
+from psabill.config.sample import entry_models
 
-SOURCE_KINDS = ("csv", "json", "command", "http")
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    """The ``kind`` a union member answers to (``"csv"``, ``"autotask"``), if it has one."""
+    field = model.model_fields.get("kind")
+    args = get_args(field.annotation) if field else ()
+    return str(args[0]) if len(args) == 1 else None
+
+
+SOURCE_KINDS = tuple(
+    str(_tag_of(model)) for model in entry_models(Config.model_fields["sources"].annotation)
+)
+"""The ``kind`` of each source model, read from the schema so a new one is never missed."""
 Located = tuple[Which, PathKey, str]
 """A problem, the file it is in, and its path inside that file."""
 
@@ -30,12 +43,16 @@ def schema_problems(exc: ValidationError) -> list[Problem]:
     """Each pydantic error as (path, message), the message in the user's words."""
     problems: list[Problem] = []
     for error in exc.errors():
-        loc = _strip_union_tags(tuple(error["loc"]))
+        tagged: PathKey = tuple(error["loc"])
+        loc = _strip_union_tags(tagged)
         kind = error["type"]
         if kind == "missing":
             message = "required key is missing"
         elif kind == "extra_forbidden":
-            message = _unknown_key_message(loc)
+            message = _unknown_key_message(tagged)
+        elif kind == "psa_kind":
+            loc = (*loc, "kind")
+            message = f"kind must be one of {', '.join(PSA_KINDS)}"
         elif kind == "union_tag_invalid":
             loc = (*loc, "kind")
             message = f"kind must be one of {', '.join(SOURCE_KINDS)}"
@@ -70,36 +87,42 @@ def _strip_union_tags(loc: PathKey) -> PathKey:
     """Drop the discriminator tag pydantic inserts: ``sources.0.csv.path`` -> ``sources.0.path``."""
     if len(loc) > 2 and loc[0] == "sources" and loc[2] in SOURCE_KINDS:
         return (*loc[:2], *loc[3:])
+    if len(loc) > 1 and loc[0] == "psa" and loc[1] in PSA_KINDS:
+        return (loc[0], *loc[2:])
     return loc
 
 
-def _unknown_key_message(loc: PathKey) -> str:
-    fields = _fields_at(loc[:-1])
-    close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
+def _unknown_key_message(tagged: PathKey) -> str:
+    """Why a key is unknown: another PSA's key left behind, else with the closest known key.
+
+    ``tagged`` is pydantic's path, union tags in it (``psa.autotask.site``), so the
+    suggestions come from the model the entry's ``kind`` picked."""
+    key = str(tagged[-1])
+    if len(tagged) == 3 and tagged[0] == "psa" and tagged[1] in PSA_MODELS:
+        owners = " and ".join(PSA_NAMES[k] for k, m in PSA_MODELS.items() if key in m.model_fields)
+        if owners:
+            article = "an" if owners[0] in "AEIOU" else "a"
+            return f'{article} {owners} key, not used with kind = "{tagged[1]}": remove it'
+    close = difflib.get_close_matches(key, _fields_at(tagged[:-1]), n=1)
     suffix = f"; did you mean `{close[0]}`?" if close else ""
     return f"unknown key (not part of the psabill schema){suffix}"
 
 
-def _fields_at(loc: PathKey) -> list[str]:
-    """Field names of the model found at ``loc``, for "did you mean" suggestions."""
-    model: type[BaseModel] | None = Config
-    for part in loc:
-        if model is None or isinstance(part, int):
+def _fields_at(tagged: PathKey) -> list[str]:
+    """Field names of the model at ``tagged`` (union tags included), for "did you mean"."""
+    choices: tuple[type[BaseModel], ...] = (Config,)
+    for part in tagged:
+        if isinstance(part, int):
             continue
-        field = model.model_fields.get(part)
-        model = _model_of(field.annotation) if field else None
-    return list(model.model_fields) if model else []
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    candidates = [annotation, *getattr(annotation, "__args__", ())]
-    for candidate in candidates:
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
-        for inner in getattr(candidate, "__args__", ()):
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
-    return None
+        picked = tuple(model for model in choices if _tag_of(model) == part)
+        if picked:
+            choices = picked
+            continue
+        field = choices[0].model_fields.get(part)
+        choices = entry_models(field.annotation) if field else ()
+        if not choices:
+            return []
+    return list(choices[0].model_fields)
 
 
 def _describe(value: Any) -> str:

@@ -11,7 +11,8 @@ tables, then lists of tables. A list is rendered from the example entries in
 so the entries themselves stay as compact as a user would write them.
 
 The sample is rendered when asked for, never stored, so it cannot drift from the
-schema. Print it with ``python -m psabill.config.sample``.
+schema. Print it with ``python -m psabill.config.sample [connectwise|autotask|halopsa]``:
+``[psa]`` is one table per PSA, and the sample shows the one asked for.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ import tomli_w
 from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 
-from psabill.config.examples import EXAMPLES
+from psabill.config.examples import examples_for
 from psabill.config.fields import SET_IN_SAMPLE
 from psabill.config.models import Config
+from psabill.config.psa_models import PSA_KINDS
 from psabill.errors import UsageError
 
 WIDTH = 80
@@ -55,17 +57,20 @@ Explained = set[tuple[str, str, str | None]]
 """(list section, key, description) already in a legend: each is explained once."""
 
 
-def sample_text() -> str:
-    """The sample config: header, top-level keys, tables, then lists of tables."""
+def sample_text(psa: str = "connectwise") -> str:
+    """The sample config for the PSA of kind ``psa``: header, top-level keys, tables, then
+    lists of tables. A table that is a union (``[psa]``) shows the member ``psa`` names."""
+    if psa not in PSA_KINDS:
+        raise UsageError(f"no sample for PSA {psa!r}; one of {', '.join(PSA_KINDS)}")
     fields = Config.model_fields
     blocks = [HEADER]
     blocks += ["\n".join(_key(n, f)) for n, f in fields.items() if _shape(f) == "key"]
-    blocks += [_table(n, f) for n, f in fields.items() if _shape(f) == "table"]
-    blocks += [_list(n, f) for n, f in fields.items() if _shape(f) == "list"]
+    blocks += [_table(n, f, psa) for n, f in fields.items() if _shape(f) == "table"]
+    blocks += [_list(n, f, psa) for n, f in fields.items() if _shape(f) == "list"]
     return "\n\n".join(blocks) + "\n"
 
 
-def write_sample(path: Path, *, force: bool) -> None:
+def write_sample(path: Path, *, force: bool, psa: str = "connectwise") -> None:
     """Write the sample to ``path`` with mode 0600 (it will hold secrets).
 
     Refuses to replace an existing file unless ``force``; the write goes to a
@@ -81,7 +86,7 @@ def write_sample(path: Path, *, force: bool) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(sample_text())
+            handle.write(sample_text(psa))
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o600)
@@ -111,15 +116,31 @@ def entry_models(annotation: Any) -> tuple[type[BaseModel], ...]:
     return found
 
 
-def _table(name: str, field: FieldInfo) -> str:
-    model = entry_models(field.annotation)[0]
-    lines = [*_comment(field.description), f"[{name}]"]
-    for key, inner in model.model_fields.items():
-        lines += _key(key, inner)
+def _table(name: str, field: FieldInfo, psa: str) -> str:
+    """A table; of a union of tables (``[psa]``), the member tagged ``psa``, with a line
+    naming the others and how to get their sample."""
+    models = entry_models(field.annotation)
+    lines = [*_comment(field.description)]
+    model, keys = models[0], list(models[0].model_fields)
+    if len(models) > 1:  # the PSA's tag, then its own keys, then those every PSA shares
+        model = next(m for m in models if psa in {_tag(f) for f in m.model_fields.values()})
+        fields = model.model_fields
+        shared = [k for k in fields if all(k in m.model_fields for m in models)]
+        keys = sorted(fields, key=lambda k: (not _tag(fields[k]), k in shared))
+        others = " or ".join(kind for kind in PSA_KINDS if kind != psa)
+        lines += _comment(
+            f"The keys below are {psa}'s; `psabill config init --{name} {others}` writes "
+            "the sample of another PSA."
+        )
+    lines.append(f"[{name}]")
+    for key in keys:
+        lines += _key(key, model.model_fields[key])
     return "\n".join(lines)
 
 
 def _key(name: str, field: FieldInfo) -> list[str]:
+    if tag := _tag(field):  # a union member's tag: what picks this model, always written
+        return [*_comment(field.description), f"{_toml_key(name)} = {_literal(tag)}"]
     value, active = _value(name, field)
     line = f"{_toml_key(name)} = {_literal(value)}"
     return [*_comment(field.description), line if active else f"# {line}"]
@@ -139,11 +160,11 @@ def _value(name: str, field: FieldInfo) -> tuple[Any, bool]:
 # -- lists of tables ----------------------------------------------------------------------
 
 
-def _list(name: str, field: FieldInfo) -> str:
+def _list(name: str, field: FieldInfo, psa: str) -> str:
     """The list's examples, each below the legend of the keys it is the first to use."""
     blocks = []
     explained: Explained = set()
-    for example in EXAMPLES.get(name, ()):
+    for example in examples_for(name, psa):
         mark = "" if example.active else "# "  # an alternative, to uncomment
         blocks.append("\n".join(_entries(name, field, [example.entry], explained, mark)))
     return "\n\n".join(blocks) if blocks else "\n".join(_comment(field.description))
@@ -265,4 +286,4 @@ def _toml_key(key: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(sample_text())
+    sys.stdout.write(sample_text(*sys.argv[1:2]))

@@ -13,7 +13,9 @@ MASK = "********"
 CREDENTIALS: tuple[tuple[str, str], ...] = (("psa", "client_id"),)
 """Credentials the schema keeps as plain strings, masked by their place in the config.
 
-ConnectWise asks integrators to keep the clientId as private as a password.
+ConnectWise asks integrators to keep the clientId as private as a password; HaloPSA's client
+id is half of its application's credentials. The other PSA secrets (Autotask's integration
+code and secret, HaloPSA's client secret) are ``SecretStr`` and masked as such.
 """
 
 

@@ -118,6 +118,8 @@ def _diff(
         ids = ", ".join(f"#{a.id}" for a in mine)
         return _Verdict("ambiguous", f"several active additions ({ids})")
     current = mine[0] if mine else None
+    if current is not None and current.locked:
+        return _Verdict("error", f"addition #{current.id}: {current.locked}", current.id)
     if desired is None:
         return _usage_gone(ctx, product, current)
     if current is None:

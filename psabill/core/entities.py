@@ -1,6 +1,6 @@
 """PSA entities in psabill's own terms, shared by every PSA adapter and the planner.
 
-Adapters (ConnectWise now; Autotask and HaloPSA later) map their JSON to these
+Adapters (ConnectWise, Autotask, HaloPSA) map their JSON to these
 frozen value objects; the planner in ``psabill.core`` only ever sees these.
 Quantities and money are ``Decimal``: the wire's doubles are converted once,
 at the adapter boundary.
@@ -88,6 +88,9 @@ class Addition:
     cancelled_date: date | None = None
     status: AgreementStatus = "Active"
     description: str = ""
+    locked: str | None = None
+    """Why psabill must not write this quantity (HaloPSA computes a line's quantity itself
+    when it is tied to licences, users or assets): the plan says so and leaves it alone."""
 
     def is_cancelled(self, today: date) -> bool:
         """Cancelled by status, or by a cancelled date that has come."""

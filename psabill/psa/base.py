@@ -1,6 +1,6 @@
 """What psabill needs from a PSA, in psabill's own terms.
 
-Every PSA adapter (ConnectWise now; Autotask and HaloPSA later) implements :class:`PsaClient`
+Every PSA adapter (ConnectWise, Autotask, HaloPSA) implements :class:`PsaClient`
 and maps its wire format to the value objects of :mod:`psabill.core.entities`. Adapters raise only
 :class:`~psabill.errors.PsaError` (with a hint a user can act on) or ``ValueError`` for a
 programming mistake such as a too-short search text.
@@ -11,7 +11,14 @@ Write semantics every adapter must keep:
   after the request was sent, dropped connection, 5xx), the adapter re-reads and creates again
   only when the record is really absent; when it is there it returns it.
 * ``update_addition_quantity`` and ``cancel_addition`` write absolute values, so repeating them
-  is harmless and they may be retried.
+  is harmless and they may be retried. A PSA that can only post *deltas* (Autotask's unit
+  adjustments) reads the quantity on the billing date first, posts the difference, and records
+  every delta in a :class:`DeltaJournal` before and after it is sent; after an unknown outcome
+  it never posts again until a re-read shows the delta did not land.
+
+Quantities may be dated (Autotask's units change on a day): ``additions`` and
+``update_addition_quantity`` take the billing date ``on``; PSAs whose quantities are not dated
+ignore it.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Literal, Protocol, Self
 
 from psabill.core.entities import (
     Addition,
@@ -32,6 +39,79 @@ from psabill.core.entities import (
     NewAddition,
     NewCatalogItem,
 )
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One signed quantity change a PSA was (or is about to be) sent, for the ledger.
+
+    ``before`` is what a fresh read showed on ``day``; ``change`` is ``target - before``;
+    ``reference`` names the PSA's record (Autotask: the contract service)."""
+
+    agreement_id: int
+    product_id: int
+    reference: int | None
+    day: date
+    before: Decimal
+    change: Decimal
+
+    @property
+    def after(self) -> Decimal:
+        return self.before + self.change
+
+
+DeltaState = Literal["sending", "posted", "refused", "unknown", "landed", "lost"]
+"""``sending``: recorded, its request not answered yet (a crash leaves it so); ``posted``: the
+PSA answered with its id; ``refused``: the PSA answered an error that proves it did not apply
+it (a 4xx); ``unknown``: no usable answer (a timeout, a lost connection, a 5xx); ``landed`` /
+``lost``: a later read showed it applied / not applied."""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    delta: Delta
+    state: DeltaState
+    run_id: int | None = None
+
+
+class DeltaJournal(Protocol):
+    """Where a delta-posting adapter records what it sends (the ledger, in a run).
+
+    ``sending`` must be durable before it returns: the request goes out after it."""
+
+    keeps: bool
+    """Whether it records anything; an adapter that posts deltas refuses to write without."""
+
+    def sending(self, delta: Delta) -> int:
+        """Record ``delta`` as about to be sent; its entry id."""
+        ...
+
+    def settle(self, entry: int, state: DeltaState, *, note: str | None = None) -> None:
+        """Record what became of entry ``entry``; ``note`` says why (the PSA's id, an error)."""
+        ...
+
+    def open_entries(self, agreement_id: int, product_id: int) -> list[JournalEntry]:
+        """Entries for this agreement and product whose landing is not known yet
+        (``sending`` or ``unknown``), oldest first."""
+        ...
+
+
+class NoJournal:
+    """A journal that keeps nothing: for adapters of absolute-quantity PSAs, and read-only use.
+
+    A delta-posting adapter refuses to write with it (see :attr:`keeps`)."""
+
+    keeps = False
+
+    def sending(self, delta: Delta) -> int:
+        raise RuntimeError("no journal: this client may not post deltas")
+
+    def settle(self, entry: int, state: DeltaState, *, note: str | None = None) -> None:
+        raise RuntimeError("no journal: this client may not post deltas")
+
+    def open_entries(self, agreement_id: int, product_id: int) -> list[JournalEntry]:
+        return []
 
 
 @dataclass(frozen=True)
@@ -83,8 +163,9 @@ class PsaClient(Protocol):
         """Names of the active agreement types, sorted."""
         ...
 
-    async def additions(self, agreement_id: int) -> list[Addition]:
-        """Every addition of one agreement, cancelled ones included."""
+    async def additions(self, agreement_id: int, on: date | None = None) -> list[Addition]:
+        """Every addition of one agreement, cancelled ones included, with quantities as they
+        stand on billing date ``on`` where the PSA dates them (``None``: today)."""
         ...
 
     async def catalog_items(self, identifiers: Sequence[str]) -> list[CatalogItem]:
@@ -107,9 +188,10 @@ class PsaClient(Protocol):
         ...
 
     async def update_addition_quantity(
-        self, agreement_id: int, addition_id: int, quantity: Decimal
+        self, agreement_id: int, addition_id: int, quantity: Decimal, on: date | None = None
     ) -> Addition:
-        """Set the quantity (absolute, never a delta) and return the stored addition."""
+        """Set the quantity (absolute, never a delta) from billing date ``on`` where the PSA
+        dates quantities (``None``: today), and return the stored addition."""
         ...
 
     async def cancel_addition(

@@ -100,7 +100,7 @@ class CountingClient:
     async def agreements(self, company_ids: Sequence[int]) -> list[Agreement]:
         return list(self._agreements)
 
-    async def additions(self, agreement_id: int) -> list[Addition]:
+    async def additions(self, agreement_id: int, on: date | None = None) -> list[Addition]:
         self.additions_read.append(agreement_id)
         return []
 

@@ -47,6 +47,21 @@ def test_init_writes_the_sample_rendered_from_the_schema(tmp_path: Path) -> None
     assert validated.exit_code == 0, validated.output
 
 
+def test_init_writes_the_sample_of_the_psa_asked_for(tmp_path: Path) -> None:
+    env = {"AUTOTASK_INTEGRATION_CODE": "code", "AUTOTASK_SECRET": "secret"}
+    env |= {"HALO_CLIENT_ID": "id", "HALO_CLIENT_SECRET": "secret"}
+    for psa in ("autotask", "halopsa"):
+        target = tmp_path / f"{psa}.toml"
+        assert run("config", "init", "--psa", psa, str(target)).exit_code == 0
+        assert target.read_text(encoding="utf-8") == sample_text(psa)
+        assert f'kind = "{psa}"' in target.read_text(encoding="utf-8")
+        validated = run("--config", str(target), "config", "validate", env=env)
+        assert validated.exit_code == 0, validated.output
+    refused = run("config", "init", "--psa", "odoo", str(tmp_path / "odoo.toml"))
+    assert refused.exit_code == 2
+    assert not (tmp_path / "odoo.toml").exists()
+
+
 def test_validate_ok_and_json(write_config) -> None:
     path = write_config(MINIMAL)
     result = run("--config", str(path), "config", "validate")

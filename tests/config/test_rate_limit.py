@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from psabill.config.connection_models import ADAPTIVE_CEILING
-from psabill.config.models import Psa
+from psabill.config.models import ConnectWisePsa
 
 BASE = {
     "site": "na.myconnectwise.net",
@@ -19,8 +19,8 @@ BASE = {
 }
 
 
-def psa(**settings: Any) -> Psa:
-    return Psa(**BASE, **settings)
+def psa(**settings: Any) -> ConnectWisePsa:
+    return ConnectWisePsa(**BASE, **settings)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 from psabill.config.examples import EXAMPLES
 from psabill.config.fields import SET_IN_SAMPLE
 from psabill.config.models import Config
+from psabill.config.psa_models import PSA_KINDS
 from psabill.config.sample import entry_models, sample_text
 
 ROOT = Path(__file__).parents[2]
@@ -110,10 +111,16 @@ def fold(sections: Sections, schema: Sections) -> Sections:
     return folded
 
 
-def uncommented_sample() -> dict[str, Any]:
-    """The sample with every commented-out key and entry written in, parsed."""
-    lines = [_COMMENTED_KEY.sub("", line) for line in sample_text().splitlines()]
+def uncommented_sample(psa: str = "connectwise") -> dict[str, Any]:
+    """The sample for ``psa`` with every commented-out key and entry written in, parsed."""
+    lines = [_COMMENTED_KEY.sub("", line) for line in sample_text(psa).splitlines()]
     return tomllib.loads("\n".join(lines))
+
+
+def every_sample_sections(names: list[str]) -> Sections:
+    """The keys the three samples (one per PSA) use in each section, together."""
+    shown = [document_sections(uncommented_sample(psa), names) for psa in PSA_KINDS]
+    return {name: frozenset().union(*(one[name] for one in shown)) for name in names}
 
 
 def test_readme_lists_exactly_the_schema_keys() -> None:
@@ -122,16 +129,23 @@ def test_readme_lists_exactly_the_schema_keys() -> None:
 
 
 def test_sample_shows_exactly_the_schema_keys_counting_commented_ones() -> None:
+    """Across the three samples; each shows its own PSA's [psa] keys and no other's."""
     schema = schema_sections()
-    shown = document_sections(uncommented_sample(), list(schema))
+    shown = every_sample_sections(list(schema))
     assert fold(shown, schema) == fold(schema, schema)
+    for psa in PSA_KINDS:
+        own = document_sections(uncommented_sample(psa), list(schema))
+        assert own[f"psa[kind={psa}]"] == schema[f"psa[kind={psa}]"]
+        assert not any(own[f"psa[kind={other}]"] for other in PSA_KINDS if other != psa)
 
 
-def test_a_table_key_is_commented_out_exactly_when_it_is_optional() -> None:
-    """Optional (default None) and not marked SET_IN_SAMPLE: shown, but not set."""
+@pytest.mark.parametrize("psa", PSA_KINDS)
+def test_a_table_key_is_commented_out_exactly_when_it_is_optional(psa: str) -> None:
+    """Optional (default None) and not marked SET_IN_SAMPLE: shown, but not set. Of the
+    union [psa], the member the sample is for."""
     commented: set[tuple[str, str]] = set()
     table = ""
-    for line in sample_text().splitlines():
+    for line in sample_text(psa).splitlines():
         if header := re.match(r"^\[(\w+)\]$", line):
             table = header.group(1)
         elif line.startswith("[["):
@@ -140,8 +154,11 @@ def test_a_table_key_is_commented_out_exactly_when_it_is_optional() -> None:
             commented.add((table, key.group(1)))
     optional: set[tuple[str, str]] = set()
     for name, field in Config.model_fields.items():
-        model = field.annotation
-        if isinstance(model, type) and issubclass(model, BaseModel):
+        models = entry_models(field.annotation)
+        if name == "psa":
+            models = tuple(m for m in models if m.model_fields["kind"].annotation == Literal[psa])
+        if models and get_origin(field.annotation) not in (tuple, list):
+            (model,) = models
             optional |= {(name, key) for key, inner in model.model_fields.items() if _unset(inner)}
         elif not entry_models(model) and _unset(field):
             optional.add(("", name))
@@ -157,13 +174,22 @@ def _unset(field: FieldInfo) -> bool:
     )
 
 
-def test_every_description_is_a_comment_of_the_sample() -> None:
-    comments = " ".join(
-        line.lstrip("# ") for line in sample_text().splitlines() if line.startswith("#")
+def _comments(psa: str) -> str:
+    text = " ".join(
+        line.lstrip("# ") for line in sample_text(psa).splitlines() if line.startswith("#")
     )
-    comments = " ".join(comments.split())
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("psa", PSA_KINDS)
+def test_every_description_is_a_comment_of_the_sample(psa: str) -> None:
+    """Every model's, in the sample of each PSA; of the [psa] models, the PSA's own."""
+    comments = _comments(psa)
+    psa_models = set(entry_models(Config.model_fields["psa"].annotation))
     missing = []
     for models in _all_models():
+        if models in psa_models and _tag(models) != f"[kind={psa}]":
+            continue
         for name, field in models.model_fields.items():
             if " ".join((field.description or "").split()) not in comments:
                 missing.append(f"{models.__name__}.{name}")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from psabill.config.models import Psa
+from psabill.config.models import ConnectWisePsa
 from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.psa.pacing import RetryPolicy
 
@@ -115,7 +115,7 @@ def _relative(request: httpx.Request) -> str:
     return path.split(marker, 1)[1] if marker in path else path
 
 
-def make_psa(**overrides: Any) -> Psa:
+def make_psa(**overrides: Any) -> ConnectWisePsa:
     settings: dict[str, Any] = {
         "site": SITE,
         "company": "acme",
@@ -124,7 +124,7 @@ def make_psa(**overrides: Any) -> Psa:
         "client_id": CLIENT_ID,
     }
     settings.update(overrides)
-    return Psa(**settings)
+    return ConnectWisePsa(**settings)
 
 
 @pytest.fixture

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from psabill.config.models import Psa
+from psabill.config.models import ConnectWisePsa
 from psabill.sandbox import DEMO_CREDENTIALS, Sandbox, SandboxCredentials
 
 
 def sandbox_psa(
     sandbox: Sandbox, credentials: SandboxCredentials = DEMO_CREDENTIALS, **settings: Any
-) -> Psa:
+) -> ConnectWisePsa:
     """A ``[psa]`` section pointing at ``sandbox`` with ``credentials`` (the demo member's)."""
-    return Psa(
+    return ConnectWisePsa(
         site=sandbox.site_url,
         company=credentials.company,
         public_key=credentials.public_key,

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from psabill.cli import main
-from psabill.config.models import Psa
+from psabill.config.models import ConnectWisePsa
 from psabill.config.sample import sample_text
 from psabill.psa.connectwise.urls import normalise_codebase, parse_site
 from tests.conftest import ENV
@@ -373,7 +373,7 @@ def test_a_psa_section_the_config_accepts_is_one_the_client_accepts(
     """Otherwise the problem would surface only inside a run (exit 1, a ledger entry)."""
     fields = {"site": site, "company": "c", "public_key": "p", "private_key": "k"}
     try:
-        psa = Psa.model_validate({**fields, "client_id": "i", "codebase": codebase})
+        psa = ConnectWisePsa.model_validate({**fields, "client_id": "i", "codebase": codebase})
     except ValidationError:
         return
     parse_site(psa.site)

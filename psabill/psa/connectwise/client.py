@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import httpx
 
-from psabill.config.models import Psa
+from psabill.config.models import ConnectWisePsa
 from psabill.core.entities import Addition, CatalogItem, Company, NewAddition, NewCatalogItem
 from psabill.core.report import PacingStats
 from psabill.errors import ConfigError, PsaError, UnknownOutcome
@@ -51,7 +51,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
 
     def __init__(
         self,
-        psa: Psa,
+        psa: ConnectWisePsa,
         *,
         policy: RetryPolicy | None = None,
         timeout: float | None = None,
@@ -163,7 +163,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
         return max(best, key=lambda a: a.id) if best else None
 
     async def update_addition_quantity(
-        self, agreement_id: int, addition_id: int, quantity: Decimal
+        self, agreement_id: int, addition_id: int, quantity: Decimal, on: date | None = None
     ) -> Addition:
         patch = bodies.replace_patch("quantity", bodies.wire_number(quantity))
         addition = await self._patch_addition(agreement_id, addition_id, patch)
@@ -232,7 +232,7 @@ class ConnectWiseClient(CwReads, AsyncClosing):
         return await check_access(self.session)
 
 
-def _tls(psa: Psa) -> ssl.SSLContext | bool:
+def _tls(psa: ConnectWisePsa) -> ssl.SSLContext | bool:
     if psa.ca_bundle is None:
         return True
     try:

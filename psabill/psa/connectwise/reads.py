@@ -57,7 +57,8 @@ class CwReads:
         entries = self.session.map(rows, cw.setup_entry, f"GET {endpoint}")
         return sorted({name for _, name, _, inactive in entries if not inactive}, key=str.casefold)
 
-    async def additions(self, agreement_id: int) -> list[Addition]:
+    async def additions(self, agreement_id: int, on: date | None = None) -> list[Addition]:
+        """The additions of ``agreement_id``; ``on`` is ignored (quantities are not dated)."""
         endpoint = f"finance/agreements/{int(agreement_id)}/additions"
         rows = await self.session.rows(endpoint, fields=cw.ADDITION_FIELDS)
         return self.session.map(rows, cw.addition_of(agreement_id), f"GET {endpoint}")

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from psabill.config.models import Psa
+from psabill.config.models import ConnectWisePsa
 from psabill.errors import PsaError
 from psabill.psa.connectwise.answers import Redactor, status_error, unexpected
 from psabill.psa.connectwise.mapping import Malformed, Row, map_list
@@ -47,7 +47,7 @@ class CwSession:
     """Rows per page; tests lower it to exercise paging on small data."""
     url_budget: int = URL_BUDGET
 
-    def __init__(self, psa: Psa, site: Site, http: HttpClient) -> None:
+    def __init__(self, psa: ConnectWisePsa, site: Site, http: HttpClient) -> None:
         self.site = site
         self.company = psa.company
         self.http = http
