@@ -16,7 +16,8 @@ from psabill.cli.app import App, pass_app
 from psabill.cli.render import echo_mail, print_report
 from psabill.config.loader import load_config
 from psabill.core.report import SyncReport, SyncRequest
-from psabill.sandbox.demo import DemoSetup, prepare, start_sandbox, start_sophos
+from psabill.sandbox.demo import DemoPsa, DemoSetup, prepare, start_sandbox, start_sophos
+from psabill.sandbox.kinds import PSA_KINDS, TITLES
 
 
 @click.command()
@@ -28,20 +29,34 @@ from psabill.sandbox.demo import DemoSetup, prepare, start_sandbox, start_sophos
 )
 @click.option("--keep-running", is_flag=True, help="Keep the sandbox up afterwards to explore.")
 @click.option(
+    "--psa",
+    "kind",
+    type=click.Choice(PSA_KINDS),
+    default="connectwise",
+    show_default=True,
+    help="Which fake PSA to bill: the same demo MSP in ConnectWise Manage, Autotask or HaloPSA.",
+)
+@click.option(
     "--vendor",
     type=click.Choice(["sophos"]),
     help="Read Sophos usage from a fake Sophos Central Partner API (started beside the "
     "sandbox PSA) instead of the demo's CSV export.",
 )
 @pass_app
-def demo(app: App, directory: Path | None, keep_running: bool, vendor: str | None) -> None:
-    """Run a real sync end to end against the built-in sandbox PSA (no account needed).
+def demo(
+    app: App, directory: Path | None, keep_running: bool, kind: str, vendor: str | None
+) -> None:
+    """Run a real sync end to end against a built-in sandbox PSA (no account needed).
 
     Starts the sandbox with demo customers, agreements and catalog items on a
     free loopback port, writes a demo config and usage files (the same as
     examples/), runs `sync --now` twice - the second run changes nothing -
     and tells you where everything went. Summary emails are written as .eml
     files to mail/ in that directory (transport = "folder"), not sent.
+
+    --psa autotask or halopsa serves the same MSP as that PSA would hold it:
+    the config's [psa] section is that sandbox's, and its psa_company and
+    psa_product values are that PSA's (company ids, service or item names).
 
     The sandbox stops when the demo ends, and the demo config points at it:
     with --keep-running it stays up (until Ctrl-C) so you can try `plan`,
@@ -51,13 +66,16 @@ def demo(app: App, directory: Path | None, keep_running: bool, vendor: str | Non
     Examples:
       psabill demo
       psabill demo --dir ./try-psabill --keep-running
-      psabill demo --vendor sophos
+      psabill demo --psa autotask
+      psabill demo --psa halopsa --vendor sophos
     """
-    sandbox = start_sandbox()
+    sandbox = start_sandbox(kind)
     sophos = start_sophos() if vendor == "sophos" else None
     try:
-        setup = prepare(sandbox.site_url, directory, sophos)
-        click.echo(f"sandbox PSA on {sandbox.site_url}; demo files in {setup.directory}\n")
+        setup = prepare(directory=directory, sophos=sophos, psa=DemoPsa.of(sandbox))
+        click.echo(
+            f"sandbox PSA ({TITLES[kind]}) on {sandbox.site_url}; demo files in {setup.directory}\n"
+        )
         if sophos is not None:
             click.echo(f"fake Sophos Central on {sophos.site_url}\n")
         loaded = load_config(setup.config, app.env)

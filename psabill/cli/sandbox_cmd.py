@@ -1,4 +1,4 @@
-"""``psabill sandbox``: run the fake ConnectWise Manage server from the command line."""
+"""``psabill sandbox``: run a fake PSA (ConnectWise Manage, Autotask, HaloPSA) or vendor API."""
 
 from __future__ import annotations
 
@@ -17,9 +17,14 @@ from psabill.cli.app import echo_err
 from psabill.cli.sandbox_vendor import VendorServe, serve_vendor
 from psabill.sandbox import FaultPlan, Sandbox, SandboxCredentials, Store, seed_demo, seed_large
 from psabill.sandbox.admin import ADMIN_PREFIX
+from psabill.sandbox.kinds import PSA_KINDS, TITLES, connectwise_section, psa_sandbox, psa_section
 from psabill.sandbox.security import DEMO_MEMBER, PARTIAL_ROLES, member_credentials
 
 MEMBERS = (DEMO_MEMBER, *PARTIAL_ROLES)
+ADMIN_KEYS = {
+    "autotask": "the demo user's three API headers",
+    "halopsa": "client_id:client_secret as Basic credentials",
+}
 
 
 @click.group()
@@ -28,6 +33,14 @@ def sandbox() -> None:
 
 
 @sandbox.command()
+@click.option(
+    "--psa",
+    "kind",
+    type=click.Choice(PSA_KINDS),
+    default="connectwise",
+    show_default=True,
+    help="Which PSA to fake; each serves the same demo MSP (--seed) in its own terms.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -63,10 +76,9 @@ def sandbox() -> None:
 @click.option(
     "--member",
     type=click.Choice(MEMBERS),
-    default=DEMO_MEMBER,
-    show_default=True,
-    help="API member whose keys to print; all of them are accepted. Each no-* member lacks "
-    "one security role right, readonly may only read.",
+    show_default=DEMO_MEMBER,
+    help="ConnectWise API member whose keys to print; all of them are accepted. Each no-* "
+    "member lacks one security role right, readonly may only read.",
 )
 @click.option(
     "--allow-remote",
@@ -80,26 +92,31 @@ def sandbox() -> None:
     "service and Partner API); --print-config then prints a [[sources]] section.",
 )
 def serve(
+    kind: str,
     host: str,
     port: int,
     seed_spec: str,
     faults_file: Path | None,
     state_out: Path | None,
     print_config: bool,
-    member: str,
+    member: str | None,
     allow_remote: bool,
     vendor: str | None,
 ) -> None:
-    """Serve a fake ConnectWise Manage API until Ctrl-C or SIGTERM.
+    """Serve a fake PSA API until Ctrl-C or SIGTERM.
 
-    It speaks the real REST API (Basic auth, clientId, conditions, paging, PATCH arrays,
-    validation errors) over plain HTTP and prints the credentials to use. The admin endpoints
-    under /__sandbox__/ (state, reset, faults, requests) take the same credentials.
+    It speaks the PSA's real REST API over plain HTTP (ConnectWise: Basic auth, clientId,
+    conditions, paging, PATCH arrays; Autotask: zone lookup, the three auth headers, query
+    bodies, nextPageUrl, the thread limit; HaloPSA: OAuth client credentials, wrapped lists,
+    recurring invoice lines, its rate limit) and prints the credentials to use. The admin
+    endpoints under /__sandbox__/ (state, reset, faults, requests) take the same credentials.
 
     Example:
 
     \b
         psabill sandbox serve --port 8765 --print-config > sandbox.toml
+        psabill sandbox serve --psa autotask --print-config > autotask.toml
+        psabill sandbox serve --psa halopsa --seed large:200:10
         psabill sandbox serve --member no-agreement-edit --print-config > no-edit.toml
         psabill sandbox serve --seed large:500:20 --faults faults.json --state-out final.json
         psabill sandbox serve --vendor sophos --port 8918 --print-config >> psabill.toml
@@ -116,6 +133,11 @@ def serve(
         raise click.UsageError(
             f"--host {host} is not a loopback address; add --allow-remote if you really mean it."
         )
+    if member is not None and kind != "connectwise":
+        raise click.UsageError(
+            f"--member picks a ConnectWise API member; the {TITLES[kind]} sandbox has one "
+            "demo API user. Drop --member, or use --psa connectwise."
+        )
     if vendor is not None:
         faults = _load_faults(faults_file) if faults_file else FaultPlan()
         options = VendorServe(host, port, seed_spec, faults, state_out, print_config)
@@ -124,7 +146,7 @@ def serve(
     store = Store()
     _seed(store, seed_spec)
     faults = _load_faults(faults_file) if faults_file else FaultPlan()
-    server = Sandbox(store, host=host, port=port, faults=faults)
+    server = psa_sandbox(kind, store, host=host, port=port, faults=faults)
     try:
         server.start()
     except OSError as error:
@@ -132,14 +154,13 @@ def serve(
             f"cannot listen on {host}:{port}: {error.strerror or error}"
         ) from None
     try:
-        _announce(server, member_credentials(member, server.credentials), print_config)
+        _announce(server, member or DEMO_MEMBER, print_config)
         _wait_for_stop_signal()
     finally:
         server.stop()
         if state_out is not None:
-            state_out.write_text(
-                json.dumps(store.dump(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-            )
+            state = json.dumps(server.flavor.dump(), ensure_ascii=False, indent=2) + "\n"
+            state_out.write_text(state, encoding="utf-8")
             echo_err(f"State written to {state_out}")
 
 
@@ -177,22 +198,33 @@ def _load_faults(path: Path) -> FaultPlan:
 
 
 def psa_config_toml(server: Sandbox, credentials: SandboxCredentials | None = None) -> str:
-    """The ``[psa]`` section a psabill config needs to talk to ``server`` as ``credentials``
-    (default: the server's full-rights member)."""
-    credentials = credentials or server.credentials
-    section = {
-        "kind": "connectwise",
-        "site": server.site_url,
-        "company": credentials.company,
-        "public_key": credentials.public_key,
-        "private_key": credentials.private_key,
-        "client_id": credentials.client_id,
-    }
-    return tomli_w.dumps({"psa": section})
+    """The ``[psa]`` section a psabill config needs to talk to the running ``server`` (as
+    ``credentials``, a ConnectWise member; default the demo keys). ``rate_limit = "none"``:
+    the sandbox is on this machine, so psabill need not pace itself (a PSA's own limit, e.g.
+    HaloPSA's 300 per 5 minutes, is still enforced and answered with 429 and Retry-After)."""
+    if credentials is None:
+        section = psa_section(server)
+    else:
+        section = connectwise_section(server.site_url, credentials)
+    return tomli_w.dumps({"psa": {**section, "rate_limit": "none"}})
 
 
-def _announce(server: Sandbox, credentials: SandboxCredentials, print_config: bool) -> None:
-    banner = [
+def _announce(server: Sandbox, member: str, print_config: bool) -> None:
+    if server.kind == "connectwise":
+        credentials = member_credentials(member, server.credentials)
+        banner = _connectwise_banner(server, credentials)
+    else:
+        credentials = None
+        banner = _banner(server)
+    if print_config:
+        click.echo(psa_config_toml(server, credentials), nl=False)
+    echo_err("\n".join(banner)) if print_config else click.echo("\n".join(banner))
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def _connectwise_banner(server: Sandbox, credentials: SandboxCredentials) -> list[str]:
+    return [
         f"psabill sandbox (fake ConnectWise Manage) listening on {server.site_url}",
         f"  API base:    {server.api_url}",
         f"  company:     {credentials.company}",
@@ -203,11 +235,18 @@ def _announce(server: Sandbox, credentials: SandboxCredentials, print_config: bo
         f"  members:     {', '.join(MEMBERS)} (--member picks whose keys are shown)",
         "Press Ctrl-C to stop.",
     ]
-    if print_config:
-        click.echo(psa_config_toml(server, credentials), nl=False)
-    echo_err("\n".join(banner)) if print_config else click.echo("\n".join(banner))
-    sys.stdout.flush()
-    sys.stderr.flush()
+
+
+def _banner(server: Sandbox) -> list[str]:
+    """The ``[psa]`` values to use, one a line (the demo keys are public)."""
+    section = {key: value for key, value in psa_section(server).items() if key != "kind"}
+    width = max(len(key) for key in section) + 1
+    return [
+        f"psabill sandbox (fake {TITLES[server.kind]}) listening on {server.site_url}",
+        *(f"  {key + ':':<{width}} {value}" for key, value in section.items()),
+        f"  {'admin:':<{width}} {server.site_url}{ADMIN_PREFIX}state ({ADMIN_KEYS[server.kind]})",
+        "Press Ctrl-C to stop.",
+    ]
 
 
 def _wait_for_stop_signal() -> None:

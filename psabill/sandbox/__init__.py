@@ -1,6 +1,9 @@
-"""A faithful fake ConnectWise Manage server (real HTTP on loopback) for tests, demo and benchmarks.
+"""Faithful fake PSA servers (real HTTP on loopback) for tests, demo and benchmarks.
 
-Typical use::
+One server core (:class:`Sandbox`, its transport, faults and admin endpoints) serves one
+:class:`Flavor`: ConnectWise Manage by default, Autotask (:mod:`psabill.sandbox.autotask`) or
+HaloPSA (:mod:`psabill.sandbox.halopsa`), all three seeded from the same ConnectWise demo store
+(:mod:`psabill.sandbox.kinds` starts one by ``[psa] kind``). Typical use::
 
     from psabill.sandbox import Sandbox, Store, seed_demo
 
@@ -13,6 +16,7 @@ Typical use::
 
 from psabill.sandbox.api_errors import ApiError, ValidationIssue
 from psabill.sandbox.auth import DEMO_CREDENTIALS, SandboxCredentials
+from psabill.sandbox.fault_rate import PSA_DEFAULT
 from psabill.sandbox.faults import (
     FaultPlan,
     FaultRule,
@@ -22,6 +26,7 @@ from psabill.sandbox.faults import (
     lose_response,
     rate_limited,
 )
+from psabill.sandbox.flavor import BilledLine, Flavor
 from psabill.sandbox.seed import seed_demo, seed_large
 from psabill.sandbox.server import Sandbox
 from psabill.sandbox.store import Store
@@ -29,9 +34,12 @@ from psabill.sandbox.transport import RequestRecord
 
 __all__ = [
     "DEMO_CREDENTIALS",
+    "PSA_DEFAULT",
     "ApiError",
+    "BilledLine",
     "FaultPlan",
     "FaultRule",
+    "Flavor",
     "RequestRecord",
     "Sandbox",
     "SandboxCredentials",

@@ -1,17 +1,18 @@
 """The sandbox-only admin endpoints under ``/__sandbox__/``.
 
 They exist so a test in another process (or a person with curl) can inspect and steer a running
-sandbox: read the exact PSA state, load one, reset, and change faults at run time. A real
-ConnectWise server has nothing like them. They are never subject to faults and are guarded by
-the same Basic credentials as the API (no ``clientId`` needed), so only someone holding the
-printed keys can use them:
+sandbox: read the exact PSA state, load one, reset, and change faults at run time. No real PSA
+has anything like them. They are never subject to faults, and only a request the flavor accepts
+(:meth:`~psabill.sandbox.flavor.Flavor.admin_allowed`: the PSA's printed demo keys, e.g.
+ConnectWise's Basic credentials without ``clientId``) may use them. Their errors are the
+sandbox's own ``{"code", "message"}``, whatever the PSA:
 
 =====================================  =========================================================
-``GET    /__sandbox__/state``          :meth:`Store.dump` as JSON
-``PUT    /__sandbox__/state``          :meth:`Store.load` a dump
+``GET    /__sandbox__/state``          the flavor's state (:meth:`Flavor.dump`) as JSON
+``PUT    /__sandbox__/state``          :meth:`Flavor.load` a dump
 ``POST   /__sandbox__/reset``          back to the state at :meth:`Sandbox.start`, no faults
 ``GET    /__sandbox__/faults``         the fault plan with its counters
-``POST   /__sandbox__/faults``         replace the plan: ``{"seed", "rate_limit_per_minute",
+``POST   /__sandbox__/faults``         replace the plan: ``{"seed", "rate_limit",
                                        "rules": [{"kind", "method", "path", ...}]}``
 ``DELETE /__sandbox__/faults``         remove every fault
 ``GET    /__sandbox__/requests``       the request log (method, path, status, fault)
@@ -23,8 +24,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from psabill.sandbox.api import ApiRequest, ApiResponse, json_response
 from psabill.sandbox.api_errors import ApiError
+from psabill.sandbox.api_messages import ApiRequest, ApiResponse, json_response
 from psabill.sandbox.faults import FaultPlan
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ ADMIN_PATHS = ("state", "reset", "faults", "requests")
 
 
 class AdminApi:
+    """Answers ``/__sandbox__/`` requests; raising :class:`ApiError` refuses one."""
+
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
 
@@ -43,12 +46,11 @@ class AdminApi:
             self._authenticate(request)
             return self._dispatch(request)
         except ApiError as error:
-            return json_response(error.status, error.body())
+            return json_response(error.status, {"code": error.code, "message": error.message})
 
     def _authenticate(self, request: ApiRequest) -> None:
-        expected = self.sandbox.credentials.headers()["Authorization"]
-        if request.headers.get("authorization", "").strip() != expected:
-            message = "Admin endpoints need the sandbox's Basic credentials."
+        if not self.sandbox.flavor.admin_allowed(request):
+            message = "Admin endpoints need the sandbox's demo credentials (see its banner)."
             raise ApiError(401, "Unauthorized", message)
 
     def _dispatch(self, request: ApiRequest) -> ApiResponse:
@@ -57,10 +59,10 @@ class AdminApi:
         if name not in ADMIN_PATHS:
             raise ApiError(404, "NotFound", f"Unknown admin endpoint; use one of {ADMIN_PATHS}.")
         if (name, method) == ("state", "GET"):
-            return json_response(200, sandbox.store.dump())
+            return json_response(200, sandbox.flavor.dump())
         if (name, method) == ("state", "PUT"):
             try:
-                sandbox.store.load(_body(request))
+                sandbox.flavor.load(_body(request))
             except ValueError as error:
                 raise ApiError(400, "InvalidObject", str(error)) from None
             return json_response(200, {"loaded": True})

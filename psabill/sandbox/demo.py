@@ -1,8 +1,9 @@
-"""``psabill demo``: a real sync, end to end, against the built-in sandbox PSA.
+"""``psabill demo``: a real sync, end to end, against a built-in sandbox PSA.
 
-Starts the sandbox with its demo data on a free loopback port, writes the
-demo config and usage files (the same as ``examples/``) into a directory,
-and hands back everything the CLI needs to run ``sync --now`` against it.
+Starts a sandbox (ConnectWise Manage, Autotask or HaloPSA) with the demo MSP on a free loopback
+port, writes the demo config and usage files (the same as ``examples/``) into a directory, and
+hands back everything the CLI needs to run ``sync --now`` against it. The config is the packaged
+one spoken in that PSA's terms (:mod:`psabill.sandbox.demo_config`).
 """
 
 from __future__ import annotations
@@ -11,14 +12,26 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Any
 
-from psabill.sandbox import Sandbox, Store, seed_demo
+from psabill.sandbox.auth import DEMO_CREDENTIALS
+from psabill.sandbox.demo_config import demo_config
+from psabill.sandbox.kinds import (
+    Identifiers,
+    SameIdentifiers,
+    connectwise_section,
+    identifiers,
+    psa_sandbox,
+    psa_section,
+)
+from psabill.sandbox.seed import seed_demo
+from psabill.sandbox.server import Sandbox
 from psabill.sandbox.sophos_server import SophosSandbox, source_toml
+from psabill.sandbox.store import Store
 
-_SITE_LINE = re.compile(r'^site = ".*"$', re.MULTILINE)
 _SOPHOS_CSV = re.compile(
     r'^\[\[sources\]\]\nname = "sophos"\nkind = "csv"\n(?:\w+ = .*\n)*', re.MULTILINE
 )
@@ -32,10 +45,31 @@ class DemoSetup:
     mail_dir: Path
 
 
-def start_sandbox() -> Sandbox:
+@dataclass(frozen=True)
+class DemoPsa:
+    """What the demo config needs from the PSA it runs against."""
+
+    section: dict[str, Any]
+    """The ``[psa]`` table reaching it."""
+    ids: Identifiers = field(default_factory=SameIdentifiers)
+    """The demo's ``psa_company``/``psa_product`` values in its terms."""
+
+    @classmethod
+    def of(cls, sandbox: Sandbox) -> DemoPsa:
+        """The running ``sandbox``, which serves (or was translated from) ``sandbox.store``."""
+        return cls(psa_section(sandbox), identifiers(sandbox.kind, sandbox.store))
+
+    @classmethod
+    def connectwise(cls, site_url: str) -> DemoPsa:
+        """The ConnectWise sandbox at ``site_url`` with its demo keys."""
+        return cls(connectwise_section(site_url, DEMO_CREDENTIALS))
+
+
+def start_sandbox(kind: str = "connectwise") -> Sandbox:
+    """A sandbox of ``kind`` serving the demo MSP, started."""
     store = Store()
     seed_demo(store)
-    sandbox = Sandbox(store)
+    sandbox = psa_sandbox(kind, store)
     sandbox.start()
     return sandbox
 
@@ -48,22 +82,30 @@ def start_sophos() -> SophosSandbox:
 
 
 def prepare(
-    site_url: str, directory: Path | None = None, sophos: SophosSandbox | None = None
+    site_url: str | None = None,
+    directory: Path | None = None,
+    sophos: SophosSandbox | None = None,
+    *,
+    psa: DemoPsa | None = None,
 ) -> DemoSetup:
-    """Write the demo config (pointing at ``site_url``) and usage files; return the paths.
+    """Write the demo config and usage files; return the paths.
 
-    The config is the packaged one (the same as ``examples/psabill.toml``),
-    except that it talks to ``site_url``; it writes summaries to ``mail/``
-    beside it (``transport = "folder"``). With ``sophos``, the "sophos" source
-    reads that fake Sophos Central instead of ``usage/sophos.csv``.
+    The config is the packaged one (the same as ``examples/psabill.toml``) talking to ``psa``
+    (default: the ConnectWise sandbox at ``site_url``); it writes summaries to ``mail/``
+    beside it (``transport = "folder"``). With ``sophos``, the "sophos" source reads that
+    fake Sophos Central instead of ``usage/sophos.csv``.
     """
+    if psa is None:
+        if site_url is None:
+            raise ValueError("prepare() needs the sandbox's site_url or a DemoPsa")
+        psa = DemoPsa.connectwise(site_url)
     target = directory or Path(tempfile.mkdtemp(prefix="psabill-demo-"))
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     with as_file(files("psabill").joinpath("data/demo")) as source:
         shutil.copytree(Path(source) / "usage", target / "usage", dirs_exist_ok=True)
         text = (Path(source) / "psabill.toml").read_text(encoding="utf-8")
     config = target / "psabill.toml"
-    text = _SITE_LINE.sub(f'site = "{site_url}"', text, count=1)
+    text = demo_config(text, psa.section, psa.ids)
     if sophos is not None:
         text, found = _SOPHOS_CSV.subn(lambda _: source_toml(sophos), text, count=1)
         if not found:  # pragma: no cover - the packaged config is fixed

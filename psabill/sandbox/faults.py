@@ -18,36 +18,52 @@ limit. For every request (except the ``/__sandbox__/`` admin endpoints) the serv
 Every fault the server really injects is counted by kind (:meth:`FaultPlan.injected`), so a
 test can assert that what it meant to inject happened; the counts outlive :meth:`FaultPlan.replace`
 and :meth:`FaultPlan.clear`. The kinds: ``latency`` (a request delayed), ``rate_limit`` (refused
-by ``rate_limit_per_minute``), ``status:<code>`` (e.g. ``status:429``), ``drop``, and
+by the rate limit), ``status:<code>`` (e.g. ``status:429``), ``drop``, and
 ``lose_response:<METHOD>`` (processed and accepted, e.g. a POST or PATCH *committed*, then the
 answer lost) or ``lose_response:<METHOD>:refused`` (processed, the API refused it, answer lost).
 
-``status`` 429 answers with ``Retry-After`` and ConnectWise's own 429 body
-``{"error": "ConnectWiseAPI", "message": "Too many requests. Please try again in N seconds."}``
-(reference §5.1); 500 answers an ``ErrorResponseMessage``; 502/503/504 answer the small HTML
-page a proxy in front of the API would. ``rate_limit_per_minute`` answers 429 for requests
-beyond that many in any sliding 60 seconds.
+Each PSA answers a fault in its own words: the sandbox's flavor
+(:meth:`~psabill.sandbox.flavor.Flavor.fault_response`) builds the 429 (with ``Retry-After``), the
+500, the 403 and the proxy's 502/503/504 page.
+
+**Rate limit** (:mod:`psabill.sandbox.fault_rate`): beyond it the answer is the flavor's 429 with
+``Retry-After`` = seconds until the oldest request leaves the sliding window. The plan's
+``rate_limit`` unset (:data:`PSA_DEFAULT`) means the PSA's own (Autotask 10 000 an hour, HaloPSA
+300 per 5 minutes, ConnectWise none); ``None`` means none at all; ``(count, window_seconds)``
+replaces the PSA's; ``rate_limit_per_minute=n`` is ``rate_limit=(n, 60)``.
 
 Examples::
 
     FaultPlan([http_error(503, method="POST", path="/additions$", times=2)])  # next 2 POSTs fail
     FaultPlan([http_error(429, probability=0.3)], seed=7)                     # 30 % rate-limited
     FaultPlan([lose_response(method="POST", times=1)])                       # lose the 1st POST
+    FaultPlan(rate_limit=(5, 10.0))                                          # 5 per 10 seconds
+    FaultPlan(rate_limit=None)                                               # not even the PSA's
 """
 
 from __future__ import annotations
 
 import json
-import math
 import random
 import re
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
+
+from psabill.sandbox.fault_rate import (
+    PSA_DEFAULT,
+    PsaDefault,
+    RateLimitSetting,
+    SlidingWindow,
+    checked,
+    rate_limit_from_json,
+    rate_limit_to_json,
+)
+from psabill.sandbox.flavor import RateLimit
 
 FaultKind = Literal["latency", "status", "drop", "lose_response"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("latency", "status", "drop", "lose_response")
@@ -143,16 +159,22 @@ class FaultPlan:
         rules: Iterable[FaultRule] = (),
         *,
         seed: int = 0,
+        rate_limit: RateLimitSetting = PSA_DEFAULT,
         rate_limit_per_minute: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if rate_limit_per_minute is not None:
+            if rate_limit is not PSA_DEFAULT:
+                raise ValueError("give rate_limit or rate_limit_per_minute, not both")
+            rate_limit = (rate_limit_per_minute, 60.0)
         self._lock = threading.Lock()
         self._rules = list(rules)
         self._seed = seed
         self._random = random.Random(seed)  # noqa: S311 - repeatable test faults, not security
-        self._rate_limit = rate_limit_per_minute
+        self._rate_limit = checked(rate_limit)
         self._clock = clock
-        self._window: deque[float] = deque()
+        self._window = SlidingWindow(clock)
+        self._psa_limit: RateLimit | None = None
         self._injected: Counter[str] = Counter()
 
     @property
@@ -165,13 +187,28 @@ class FaultPlan:
             self._rules.append(rule)
         return rule
 
-    def set_rate_limit(self, per_minute: int | None) -> None:
+    @property
+    def rate_limit(self) -> RateLimitSetting:
+        """The plan's limit: :data:`PSA_DEFAULT`, ``None`` (none at all) or ``(count, window)``."""
         with self._lock:
-            self._rate_limit = per_minute
+            return self._rate_limit
+
+    def set_rate_limit(self, limit: int | RateLimit | PsaDefault | None) -> None:
+        """Change the limit while the server runs; an ``int`` is a limit per minute."""
+        setting: RateLimitSetting = (limit, 60.0) if isinstance(limit, int) else limit
+        with self._lock:
+            self._rate_limit = checked(setting)
             self._window.clear()
 
+    def use_psa_limit(self, limit: RateLimit | None) -> None:
+        """The PSA's own limit, applied while the plan sets none (the sandbox passes its
+        flavor's; it outlives :meth:`replace` and :meth:`clear`)."""
+        with self._lock:
+            self._psa_limit = limit
+
     def clear(self) -> None:
-        """Remove every rule and the rate limit; reseed the RNG."""
+        """Remove every rule and the plan's own rate limit (the PSA's applies again); reseed
+        the RNG."""
         self.replace(FaultPlan(seed=self._seed))
 
     def replace(self, other: FaultPlan) -> None:
@@ -202,7 +239,8 @@ class FaultPlan:
 
     def decide(self, method: str, path: str) -> FaultDecision:
         with self._lock:
-            retry_after = self._rate_limited()
+            limit = self._psa_limit if self._rate_limit is PSA_DEFAULT else self._rate_limit
+            retry_after = self._window.admit(limit)
             if retry_after is not None:
                 return FaultDecision(retry_after=retry_after)
             delay = 0.0
@@ -219,25 +257,14 @@ class FaultPlan:
                 return FaultDecision(delay=delay, rule=FaultRule(**asdict(rule)))
             return FaultDecision(delay=delay)
 
-    def _rate_limited(self) -> int | None:
-        if self._rate_limit is None:
-            return None
-        now = self._clock()
-        while self._window and now - self._window[0] >= 60.0:
-            self._window.popleft()
-        if len(self._window) >= self._rate_limit:
-            return max(1, math.ceil(60.0 - (now - self._window[0])))
-        self._window.append(now)
-        return None
-
-    # -- JSON form: {"seed": 0, "rate_limit_per_minute": null, "rules": [{"kind": ...}, ...]} --
+    # -- JSON form: {"seed": 0, "rate_limit": "psa", "rules": [{"kind": ...}, ...]} ---------
 
     def to_json(self) -> dict[str, Any]:
         """The plan, and (read-only, ignored by :meth:`from_json`) the ``injected`` counts."""
         with self._lock:
             return {
                 "seed": self._seed,
-                "rate_limit_per_minute": self._rate_limit,
+                **rate_limit_to_json(self._rate_limit),
                 "rules": [asdict(rule) for rule in self._rules],
                 "injected": dict(sorted(self._injected.items())),
             }
@@ -259,19 +286,11 @@ class FaultPlan:
                 rules.append(FaultRule(**{k: v for k, v in item.items() if k in known}))
             except (TypeError, ValueError, re.error) as error:
                 raise ValueError(f"rules[{index}]: {error}") from None
-        seed, limit = data.get("seed", 0), data.get("rate_limit_per_minute")
-        if not isinstance(seed, int) or (limit is not None and not isinstance(limit, int)):
-            raise ValueError("seed and rate_limit_per_minute must be integers")
-        return cls(rules, seed=seed, rate_limit_per_minute=limit)
+        seed = data.get("seed", 0)
+        if not isinstance(seed, int):
+            raise ValueError("seed must be an integer")
+        return cls(rules, seed=seed, rate_limit=rate_limit_from_json(data))
 
     @classmethod
     def from_file(cls, path: Path) -> FaultPlan:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
-
-
-def too_many_requests_body(retry_after: int) -> dict[str, str]:
-    """ConnectWise's 429 body, which has a different shape from every other error."""
-    return {
-        "error": "ConnectWiseAPI",
-        "message": f"Too many requests. Please try again in {retry_after} seconds.",
-    }

@@ -1,8 +1,9 @@
-"""The :class:`Sandbox`: a ConnectWise Manage look-alike you start, stop, reset and inspect.
+"""The :class:`Sandbox`: a fake PSA you start, stop, reset and inspect.
 
-Owns the lifecycle (a background thread serving one store on a loopback port), the addresses a
-client needs, the reset to the state at start and the request log. The bytes on the wire are
-:mod:`psabill.sandbox.transport`'s; the REST surface is :mod:`psabill.sandbox.api`'s; the
+Owns the lifecycle (a background thread serving one :class:`~psabill.sandbox.flavor.Flavor` on a
+loopback port), the addresses a client needs, the reset to the state at start and the request
+log. The bytes on the wire are :mod:`psabill.sandbox.transport`'s; the PSA behind them is the
+flavor's (ConnectWise Manage by default, :mod:`psabill.sandbox.connectwise_flavor`); the
 sandbox-only admin endpoints under ``/__sandbox__/`` are :mod:`psabill.sandbox.admin`'s.
 """
 
@@ -14,13 +15,16 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import date
 from types import TracebackType
 from typing import Any
 
 from psabill.sandbox.admin import AdminApi
 from psabill.sandbox.api import API_ROOT, ConnectWiseApi
 from psabill.sandbox.auth import DEMO_CREDENTIALS, SandboxCredentials
+from psabill.sandbox.connectwise_flavor import ConnectWiseFlavor
 from psabill.sandbox.faults import FaultPlan
+from psabill.sandbox.flavor import BilledLine, Flavor
 from psabill.sandbox.store import Store
 from psabill.sandbox.transport import LoopbackServer, RequestRecord
 
@@ -28,11 +32,15 @@ REQUEST_LOG_SIZE = 10_000
 
 
 class Sandbox:
-    """A ConnectWise Manage look-alike serving ``store`` on ``host:port`` in a background thread.
+    """A fake PSA serving ``flavor`` on ``host:port`` in a background thread.
 
     Use as a context manager (``with Sandbox(store) as sandbox: ...``) or call :meth:`start` and
     :meth:`stop`. ``port=0`` picks a free port; read :attr:`site_url` / :attr:`api_url` after
     starting. ``faults`` may be changed at any time from any thread.
+
+    Without ``flavor`` it is ConnectWise Manage over ``store`` with ``credentials``, and
+    :attr:`api` and :attr:`credentials` are that fake's. With another flavor (Autotask, HaloPSA
+    build theirs from a ConnectWise store), :attr:`store` is only the store it was given.
     """
 
     def __init__(
@@ -43,11 +51,12 @@ class Sandbox:
         port: int = 0,
         credentials: SandboxCredentials = DEMO_CREDENTIALS,
         faults: FaultPlan | None = None,
+        flavor: Flavor | None = None,
     ) -> None:
         self.store = store if store is not None else Store()
-        self.credentials = credentials
+        self.flavor: Flavor = flavor or ConnectWiseFlavor(self.store, credentials)
         self.faults = faults if faults is not None else FaultPlan()
-        self.api = ConnectWiseApi(self.store, credentials)
+        self.faults.use_psa_limit(self.flavor.rate_limit())
         self.admin = AdminApi(self)
         self._host, self._port = host, port
         self._server: LoopbackServer | None = None
@@ -63,7 +72,7 @@ class Sandbox:
     def start(self) -> None:
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
-        self._initial_state = self.store.dump()
+        self._initial_state = self.flavor.dump()
         server = LoopbackServer(self._host, self._port, self)
         self._server = server
         self._thread = threading.Thread(
@@ -100,11 +109,42 @@ class Sandbox:
         """Restore the state captured at :meth:`start`; clear faults, their counts and the
         request log."""
         if self._initial_state is not None:
-            self.store.load(self._initial_state)
+            self.flavor.load(self._initial_state)
         self.faults.clear()
         self.faults.reset_injected()
         with self._log_lock:
             self._log.clear()
+
+    # -- the PSA ----------------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        """Which PSA this is: ``"connectwise"``, ``"autotask"`` or ``"halopsa"``."""
+        return self.flavor.kind
+
+    @property
+    def api(self) -> ConnectWiseApi:
+        """The fake ConnectWise REST surface (only on the ConnectWise flavor)."""
+        return self._connectwise().api
+
+    @api.setter
+    def api(self, api: ConnectWiseApi) -> None:
+        # Kept for the vendor fakes that subclass Sandbox and answer with their own API.
+        self._connectwise().api = api
+
+    @property
+    def credentials(self) -> SandboxCredentials:
+        """The full-rights ConnectWise API member's keys (only on the ConnectWise flavor)."""
+        return self._connectwise().credentials
+
+    def billed(self, on: date) -> list[BilledLine]:
+        """What the PSA bills on ``on``, in no PSA's words (for checks that judge all three)."""
+        return self.flavor.billed(on)
+
+    def _connectwise(self) -> ConnectWiseFlavor:
+        if not isinstance(self.flavor, ConnectWiseFlavor):
+            raise AttributeError(f"a {self.flavor.kind} sandbox has no ConnectWise API")
+        return self.flavor
 
     # -- addresses --------------------------------------------------------------------------
 
@@ -121,6 +161,7 @@ class Sandbox:
 
     @property
     def api_url(self) -> str:
+        """ConnectWise's API base; the Autotask and HaloPSA sandboxes override it."""
         return self.site_url + API_ROOT
 
     # -- requests in flight -----------------------------------------------------------------

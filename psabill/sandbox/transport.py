@@ -2,12 +2,13 @@
 
 Owns the bytes: :class:`LoopbackServer` accepts connections and tracks them so a stopping
 sandbox can hang up on keep-alive clients; :class:`RequestHandler` reads a request, applies the
-fault decision (:mod:`psabill.sandbox.faults`) and writes the answer of the API or the admin
-endpoints. :class:`~psabill.sandbox.server.Sandbox` owns the lifecycle and the request log.
+fault decision (:mod:`psabill.sandbox.faults`) and writes the answer of the sandbox's flavor
+(:mod:`psabill.sandbox.flavor`) or the admin endpoints. :class:`~psabill.sandbox.server.Sandbox`
+owns the lifecycle and the request log.
 
-Every response carries ``api-current-version``, ``x-cw-request-id`` and ``x-server-name``, like
-the real API (reference §1.4). Fault injection happens before authentication, as a proxy or the
-API gateway would; admin requests are never subject to faults.
+Nothing here knows a PSA: every answer carries the flavor's headers, an injected error or a
+refusal by the rate limit is the flavor's ``fault_response``. Fault injection happens before
+authentication, as a proxy or the API gateway would; admin requests are never subject to faults.
 """
 
 from __future__ import annotations
@@ -18,24 +19,14 @@ import socket
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from psabill.sandbox.admin import ADMIN_PREFIX
-from psabill.sandbox.api import API_VERSION, ApiRequest, ApiResponse, json_response
-from psabill.sandbox.faults import (
-    DROP,
-    LATENCY,
-    RATE_LIMIT,
-    FaultRule,
-    lost_kind,
-    status_kind,
-    too_many_requests_body,
-)
+from psabill.sandbox.api_messages import ApiRequest, ApiResponse
+from psabill.sandbox.faults import DROP, LATENCY, RATE_LIMIT, lost_kind, status_kind
 
 if TYPE_CHECKING:
     from psabill.sandbox.server import Sandbox
@@ -147,9 +138,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         """The request body, or ``None`` after answering 411 (no chunked uploads here)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
-            message = "Send a Content-Length; chunked request bodies are not supported."
-            error = {"code": "LengthRequired", "message": message, "errors": None}
-            self._send(json_response(411, error))
+            self._send(self.server.sandbox.flavor.fault_response(411, 0))
             return None
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -164,14 +153,14 @@ class RequestHandler(BaseHTTPRequestHandler):
 
         Each fault is counted as it is injected, before the client can notice it, so a count
         read after a client call already includes it."""
-        faults = sandbox.faults
+        faults, flavor = sandbox.faults, sandbox.flavor
         decision = faults.decide(request.method, request.path)
         if decision.delay:
             faults.count(LATENCY)
             time.sleep(decision.delay)
         if decision.retry_after is not None:
             faults.count(RATE_LIMIT)
-            return _too_many(decision.retry_after), "rate_limit"
+            return flavor.fault_response(429, decision.retry_after), "rate_limit"
         rule = decision.rule
         if rule is not None and rule.kind == "drop":
             faults.count(DROP)
@@ -179,12 +168,12 @@ class RequestHandler(BaseHTTPRequestHandler):
             return None, "drop"
         if rule is not None and rule.kind == "status":
             faults.count(status_kind(rule.status))
-            return _fault_response(rule), f"status:{rule.status}"
+            return flavor.fault_response(rule.status, rule.retry_after), f"status:{rule.status}"
         try:
-            response = sandbox.api.handle(request)
+            response = flavor.handle(request)
         except Exception:
             logger.exception("sandbox bug while answering %s %s", request.method, request.path)
-            response = json_response(500, _server_error_body())
+            response = flavor.fault_response(500, 0)
         if rule is not None and rule.kind == "lose_response":
             faults.count(lost_kind(request.method, response.status))
             self.close_connection = True
@@ -193,9 +182,8 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, response: ApiResponse) -> int:
         self.send_response(response.status)
-        self.send_header("api-current-version", API_VERSION)
-        self.send_header("x-cw-request-id", str(uuid.uuid4()))
-        self.send_header("x-server-name", "psabill-sandbox")
+        for name, value in self.server.sandbox.flavor.response_headers():
+            self.send_header(name, value)
         for name, value in response.headers:
             self.send_header(name, value)
         if response.status != 204:
@@ -204,35 +192,3 @@ class RequestHandler(BaseHTTPRequestHandler):
         if response.status != 204 and self.command != "HEAD":
             self.wfile.write(response.body)
         return response.status
-
-
-def _too_many(retry_after: int) -> ApiResponse:
-    return json_response(
-        429, too_many_requests_body(retry_after), [("Retry-After", str(retry_after))]
-    )
-
-
-def _fault_response(rule: FaultRule) -> ApiResponse:
-    if rule.status == 429:
-        return _too_many(rule.retry_after)
-    if rule.status == 500:
-        return json_response(500, _server_error_body())
-    try:
-        phrase = HTTPStatus(rule.status).phrase
-    except ValueError:
-        phrase = "Error"
-    if rule.status == 403:
-        # What ConnectWise answers when the API member's security role lacks the permission.
-        message = "You do not have security permission to perform this action."
-        return json_response(403, {"code": "Security", "message": message, "errors": None})
-    if rule.status in (502, 503, 504):
-        title = f"{rule.status} {phrase}"
-        page = f"<html><head><title>{title}</title></head><body><h1>{phrase}</h1></body></html>"
-        return ApiResponse(rule.status, page.encode(), [("Content-Type", "text/html")])
-    body = {"code": phrase.replace(" ", ""), "message": phrase + ".", "errors": None}
-    return json_response(rule.status, body)
-
-
-def _server_error_body() -> dict[str, object]:
-    message = "An unexpected server error has occurred."
-    return {"code": "UnexpectedServerError", "message": message, "errors": None}
