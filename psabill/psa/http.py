@@ -17,6 +17,12 @@ caller says its values are absolute)::
     other httpx.TransportError (ReadTimeout,
       ReadError, RemoteProtocolError, ...) ...... idempotent: retry; otherwise UnknownOutcome
 
+An adapter may pass ``classify`` (a response to ``"retry"``, ``"return"`` or ``None`` for the
+table above): Autotask's thread-limit refusal proves a request was not processed whatever its
+status, and its 500 for a wrong user is final. It may pass ``describe`` too, to keep the gist of
+a 5xx body (:func:`body_excerpt`, with its own secrets scrubbed) in the ``UnknownOutcome``:
+Autotask's validation text comes as a 500. Without it the message names the status only.
+
 Retries are bounded by :class:`~psabill.psa.pacing.RetryPolicy`: a count, a cap per wait and a
 cap on all waits together. When retries run out the last response is returned (the adapter
 reports it) or, after transport errors, a :class:`~psabill.errors.PsaError` is raised.
@@ -35,7 +41,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from typing import Any, Literal
@@ -64,6 +70,10 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 HOPELESS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 Action = Literal["return", "retry", "unknown"]
+Classify = Callable[[httpx.Response], Literal["return", "retry"] | None]
+"""An adapter's say on an answer: ``None`` leaves it to :func:`classify_response`."""
+EXCERPT = 200
+"""Characters of an error body kept in an :class:`UnknownOutcome` message."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,8 @@ class HttpClient(AsyncClosing):
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         target: str | None = None,
+        classify: Classify | None = None,
+        describe: Callable[[httpx.Response], str] | None = None,
     ) -> httpx.Response:
         """Send with retries; ``target`` names the request in messages (default: the path).
         The body is ``json`` or, form-encoded, ``data`` (an OAuth token request)."""
@@ -192,6 +204,8 @@ class HttpClient(AsyncClosing):
             method=method,
             label=target or httpx.URL(url).path,
             idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
+            classify=classify,
+            describe=describe,
         )
         while True:
             try:
@@ -258,9 +272,12 @@ class HttpClient(AsyncClosing):
     def _after_response(self, call: _Call, response: httpx.Response) -> float | None:
         """The wait before retrying after ``response``; ``None`` to return it as it is."""
         status = response.status_code
-        action = classify_response(status, call.idempotent)
+        said = call.classify(response) if call.classify is not None else None
+        action = said or classify_response(status, call.idempotent)
         if action == "unknown":
-            raise UnknownOutcome(call.method, call.label, f"HTTP {status}")
+            excerpt = call.describe(response) if call.describe is not None else ""
+            reason = f"HTTP {status}" + (f": {excerpt}" if excerpt else "")
+            raise UnknownOutcome(call.method, call.label, reason)
         if action == "return":
             return None
         delay = backoff_delay(call.retries, self.policy, self._rng)
@@ -290,8 +307,33 @@ class _Call:
     method: str
     label: str
     idempotent: bool
+    classify: Classify | None = None
+    describe: Callable[[httpx.Response], str] | None = None
     retries: int = 0
     waited: float = 0.0
+
+
+def body_excerpt(response: httpx.Response) -> str:
+    """The gist of an error body, for a message: a JSON ``errors`` list (Autotask) or
+    ``message``, or plain text; nothing for HTML pages or other content. At most
+    :data:`EXCERPT` characters, on one line."""
+    kind = response.headers.get("Content-Type", "").lower()
+    text = ""
+    if "json" in kind:
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict):
+            errors, message = payload.get("errors"), payload.get("message")
+            if isinstance(errors, list) and errors:
+                text = "; ".join(str(e) for e in errors)
+            elif isinstance(message, str):
+                text = message
+    elif kind.startswith("text/plain"):
+        text = response.text
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
 def _unreachable(call: _Call, error: httpx.TransportError) -> PsaError:

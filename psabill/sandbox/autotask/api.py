@@ -7,6 +7,8 @@
 ``GET  /atservicesrest/v1.0/{Entity}/{id}``             ``{"item": ...}`` (``null`` if missing)
 ``POST /atservicesrest/v1.0/{Entity}``                  create -> ``{"itemId": n}``
 ``PATCH /atservicesrest/v1.0/{Entity}``                 partial update, ``id`` in the body
+``GET  /atservicesrest/v1.0/{Entity}/entityInformation/fields``  fields and picklist values
+``GET  /atservicesrest/v1.0/ThresholdInformation``      the hourly allowance and its use
 ======================================================  =========================================
 
 Paths are matched case-insensitively, as IIS does. Odd behaviour kept on purpose: a wrong
@@ -25,8 +27,10 @@ from typing import Any
 
 from psabill.sandbox.api_messages import ApiRequest, ApiResponse, json_response
 from psabill.sandbox.autotask.data import AutotaskCredentials, AutotaskWorld
+from psabill.sandbox.autotask.metadata import Usage, fields_of
 from psabill.sandbox.autotask.query import AutotaskError, Cursors, parse_body, run_query
 from psabill.sandbox.autotask.threads import THREAD_LIMIT_MESSAGE, Gate, ThreadLimiter
+from psabill.sandbox.autotask.units import scope_of, unit_rows
 from psabill.sandbox.autotask.writes import create, update
 from psabill.sandbox.faults import FaultPlan
 
@@ -43,9 +47,11 @@ ENTITIES = {
         "ContractServices",
         "ContractServiceUnits",
         "ContractServiceAdjustments",
+        "Invoices",
     )
 }
-_ROUTE = re.compile(r"^/([A-Za-z]+)(/query(/next)?|/(-?\d+))?/?$")
+READ_ONLY = ("ContractServiceUnits", "Invoices")
+_ROUTE = re.compile(r"^/([A-Za-z]+)(/query(/next)?|/(-?\d+)|/entityinformation/fields)?/?$", re.I)
 
 
 class AutotaskApi:
@@ -58,6 +64,7 @@ class AutotaskApi:
         self.threads = ThreadLimiter()
         self.gate = Gate()
         self.cursors = Cursors()
+        self.usage = Usage()
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         try:
@@ -67,6 +74,7 @@ class AutotaskApi:
             if not path.startswith(VERSION_ROOT + "/"):
                 raise AutotaskError(404, "The requested resource was not found.")
             code = self._authenticate(request)
+            self.usage.count()
             with self.threads.slot(code) as granted:
                 if not granted:
                     self.faults.count(THREAD_LIMIT_KIND)
@@ -101,6 +109,10 @@ class AutotaskApi:
         return code
 
     def _route(self, request: ApiRequest, rest: str) -> ApiResponse:
+        if rest.strip("/").lower() == "thresholdinformation":
+            if request.method != "GET":
+                raise _not_allowed(request.method)
+            return json_response(200, self.usage.information())
         match = _ROUTE.match(rest)
         entity = ENTITIES.get(match.group(1).lower()) if match else None
         if match is None or entity is None:
@@ -108,7 +120,13 @@ class AutotaskApi:
         method, tail, record_id = request.method, match.group(2) or "", match.group(4)
         if entity == "ContractServiceAdjustments" and (tail or method != "POST"):
             raise _not_allowed(method)
-        if tail.startswith("/query"):
+        if tail.lower().startswith("/entityinformation"):
+            if method != "GET":
+                raise _not_allowed(method)
+            return json_response(200, {"fields": fields_of(self.world, entity)})
+        if entity in READ_ONLY and not tail and method != "GET":
+            raise _not_allowed(method)
+        if tail.lower().startswith("/query"):
             if method != "POST":
                 raise _not_allowed(method)
             return self._query(request, entity, bool(match.group(3)))
@@ -131,7 +149,11 @@ class AutotaskApi:
         offset = 0
         if follow:
             offset = self.cursors.resume(request.params.get("paging", ""), entity, body)
-        items, following = run_query(self.world.records(entity), body, offset)
+        if entity == "ContractServiceUnits":
+            records = unit_rows(self.world, scope_of(body.filter))
+        else:
+            records = self.world.records(entity)
+        items, following = run_query(records, body, offset)
         base = f"{request.site_url}{ROOT}/v1.0/{entity}/query/next?paging="
         previous = max(0, offset - body.max_records)
         details = {

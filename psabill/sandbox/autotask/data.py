@@ -1,24 +1,25 @@
 """The fake Autotask's database: companies, contracts, services and the adjustments that move units.
 
 Units are never stored: ``ContractServiceUnits`` rows are derived from the adjustments posted for a
-contract service, one row per calendar month of the contract, split where an adjustment takes
-effect (reference §1.6). Adjustments can only be appended, as in Autotask, where they can never be
-queried, updated or deleted.
+contract service (:mod:`~psabill.sandbox.autotask.units`). Adjustments can only be appended, as in
+Autotask, where they can never be queried, updated or deleted.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
 
 RECURRING_SERVICE = 7
 """``Contracts.contractType`` of a Recurring Service contract."""
 ACTIVE = 1
-"""``Contracts.status`` of an active contract."""
-STORED = ("Companies", "Contracts", "Services", "ContractServices")
+"""``Contracts.status`` of an active contract (0: inactive)."""
+MONTHLY = 1
+"""``Services.periodType`` of a monthly service."""
+STORED = ("Companies", "Contracts", "Services", "ContractServices", "Invoices")
+FORMAT = "psabill-autotask-1"
 
 
 @dataclass(frozen=True)
@@ -59,22 +60,30 @@ def parse_day(value: object) -> date | None:
 
 @dataclass
 class Adjustment:
+    """One posted ``ContractServiceAdjustment``; ``seeded`` ones are the world's history."""
+
     id: int
     contract_id: int
     service_id: int
     contract_service_id: int
     effective: date
     unit_change: int
+    seeded: bool = False
 
 
 @dataclass
 class AutotaskWorld:
-    """Every record by entity name, plus the adjustments; safe to use from the server's threads."""
+    """Every record by entity name, plus the adjustments; safe to use from the server's threads.
+
+    ``categories`` is the Contracts ``contractCategory`` picklist (value -> label);
+    ``posted_until`` the last day of each contract's approved-and-posted periods."""
 
     tables: dict[str, dict[int, dict[str, Any]]] = field(
         default_factory=lambda: {name: {} for name in STORED}
     )
     adjustments: list[Adjustment] = field(default_factory=list)
+    categories: dict[int, str] = field(default_factory=lambda: {1: "Standard"})
+    posted_until: dict[int, date] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _next_id: int = 29_682_000
 
@@ -89,11 +98,29 @@ class AutotaskWorld:
             self.tables[entity][item_id] = {**record, "id": item_id}
             return item_id
 
+    def put(self, entity: str, record: dict[str, Any]) -> int:
+        """Store ``record`` under its own id (a translated seed keeps its ids)."""
+        with self.lock:
+            item_id = int(record["id"])
+            self.tables[entity][item_id] = dict(record)
+            self._next_id = max(self._next_id, item_id)
+            return item_id
+
+    def adjust(
+        self, contract_id: int, service_id: int, link: int, day: date, change: int, seeded: bool
+    ) -> Adjustment:
+        with self.lock:
+            made = Adjustment(self.new_id(), contract_id, service_id, link, day, change, seeded)
+            self.adjustments.append(made)
+            return made
+
     def records(self, entity: str) -> list[dict[str, Any]]:
         """Copies of ``entity``'s records by id (derived ones for ``ContractServiceUnits``)."""
         with self.lock:
             if entity == "ContractServiceUnits":
-                return unit_rows(self)
+                from psabill.sandbox.autotask.units import unit_rows
+
+                return unit_rows(self, None)
             return [dict(self.tables[entity][key]) for key in sorted(self.tables[entity])]
 
     def units_on(self, contract_service_id: int, day: date) -> int:
@@ -104,53 +131,44 @@ class AutotaskWorld:
                 if a.contract_service_id == contract_service_id and a.effective <= day
             )
 
-
-def unit_rows(world: AutotaskWorld) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for cs_id in sorted(world.tables["ContractServices"]):
-        link = world.tables["ContractServices"][cs_id]
-        contract = world.tables["Contracts"][link["contractID"]]
-        rows.extend(_rows_of(world, link, contract))
-    return rows
-
-
-def _rows_of(
-    world: AutotaskWorld, link: dict[str, Any], contract: dict[str, Any]
-) -> list[dict[str, Any]]:
-    start, end = parse_day(contract["startDate"]), parse_day(contract["endDate"])
-    assert start is not None
-    assert end is not None
-    splits = {a.effective for a in world.adjustments if a.contract_service_id == link["id"]}
-    bounds = sorted({start, *_month_starts(start, end), *(d for d in splits if start < d <= end)})
-    price = Decimal(str(link.get("adjustedPrice") or link["unitPrice"]))
-    rows = []
-    for index, first in enumerate(bounds):
-        last = bounds[index + 1] - timedelta(days=1) if index + 1 < len(bounds) else end
-        units = world.units_on(link["id"], first)
-        rows.append(
-            {
-                "id": link["id"] * 1000 + index,
-                "contractID": link["contractID"],
-                "contractServiceID": link["id"],
-                "serviceID": link["serviceID"],
-                "startDate": at_date(first),
-                "endDate": at_date(last),
-                "units": units,
-                "price": float(price * units),  # the line total, not a rate (reference §1.6)
-                "cost": float(Decimal(str(link["unitCost"])) * units),
-                "approveAndPostDate": None,
+    def dump(self) -> dict[str, Any]:
+        """The world as JSON-able data (dates as ISO strings)."""
+        with self.lock:
+            return {
+                "format": FORMAT,
+                "tables": {
+                    name: [dict(table[key]) for key in sorted(table)]
+                    for name, table in self.tables.items()
+                },
+                "adjustments": [
+                    {**vars(a), "effective": a.effective.isoformat()} for a in self.adjustments
+                ],
+                "categories": {str(k): v for k, v in self.categories.items()},
+                "postedUntil": {str(k): v.isoformat() for k, v in self.posted_until.items()},
+                "nextId": self._next_id,
             }
-        )
-    return rows
 
-
-def _month_starts(start: date, end: date) -> list[date]:
-    days, day = [], start.replace(day=1)
-    while day <= end:
-        if day > start:
-            days.append(day)
-        day = (day + timedelta(days=32)).replace(day=1)
-    return days
+    def load(self, state: dict[str, Any]) -> None:
+        """Replace everything with a :meth:`dump`; ``ValueError`` if it is not one."""
+        if not isinstance(state, dict) or state.get("format") != FORMAT:
+            raise ValueError(f"not a psabill Autotask sandbox state (format {FORMAT})")
+        try:
+            tables = {
+                name: {int(r["id"]): dict(r) for r in state["tables"].get(name, [])}
+                for name in STORED
+            }
+            adjustments = [
+                Adjustment(**{**a, "effective": date.fromisoformat(a["effective"])})
+                for a in state["adjustments"]
+            ]
+            categories = {int(k): str(v) for k, v in state["categories"].items()}
+            posted = {int(k): date.fromisoformat(v) for k, v in state["postedUntil"].items()}
+            next_id = int(state["nextId"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"the Autotask sandbox state is malformed: {error!r}") from None
+        with self.lock:
+            self.tables, self.adjustments = tables, adjustments
+            self.categories, self.posted_until, self._next_id = categories, posted, next_id
 
 
 def seed_autotask_demo(world: AutotaskWorld, today: date) -> None:
@@ -174,9 +192,7 @@ def seed_autotask_demo(world: AutotaskWorld, today: date) -> None:
             link = add_contract_service(world, contract, service)
             start = parse_day(world.tables["Contracts"][contract]["startDate"])
             assert start is not None
-            world.adjustments.append(
-                Adjustment(world.new_id(), contract, service, link, start, units)
-            )
+            world.adjust(contract, service, link, start, units, seeded=True)
 
 
 def _service(name: str, price: str, cost: str) -> dict[str, Any]:
@@ -185,7 +201,7 @@ def _service(name: str, price: str, cost: str) -> dict[str, Any]:
         "description": name,
         "invoiceDescription": name,
         "isActive": True,
-        "periodType": 3,
+        "periodType": MONTHLY,
         "unitPrice": float(price),
         "unitCost": float(cost),
     }

@@ -56,7 +56,10 @@ def _text(test: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
 
 
 def _equal(field: Any, value: Any) -> bool:
+    """Text compares case-insensitively, as Autotask's SQL Server collation does."""
     a, b = _comparable(field, value)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
     return bool(a == b)
 
 

@@ -2,8 +2,8 @@
 
 An adjustment (reference §1.6-§1.7) needs ``contractID``, ``serviceID``, ``effectiveDate`` and an
 integer ``unitChange``; the contract must be an active Recurring Service contract covering the
-date. It creates the ContractService when the contract lacks one for the service, and is refused
-when it would take units below zero on any day from its date on.
+date. It creates the ContractService when the contract lacks one for the service; adjustments on
+one day add up.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 from psabill.sandbox.autotask.data import (
     ACTIVE,
     RECURRING_SERVICE,
-    Adjustment,
     AutotaskWorld,
     add_contract_service,
     at_date,
@@ -66,6 +65,9 @@ def update(world: AutotaskWorld, entity: str, body: Any) -> int:
 
 
 def adjust(world: AutotaskWorld, body: dict[str, Any]) -> int:
+    """Stricter than Autotask where the reference is unsure: an adjustment leaving 0 units or
+    fewer on any day from its date is refused (§1.7's open question), and so is one dated in
+    an approved-and-posted period, or naming a contract service of another pair."""
     missing = [
         n for n in ("contractID", "serviceID", "effectiveDate", "unitChange") if n not in body
     ]
@@ -79,15 +81,38 @@ def adjust(world: AutotaskWorld, body: dict[str, Any]) -> int:
         if contract is None or body["serviceID"] not in world.tables["Services"]:
             raise AutotaskError(500, "The contract or the service does not exist.")
         _check_contract(contract, day)
-        link = _link(world, contract["id"], body["serviceID"])
-        adjustment = Adjustment(
-            world.new_id(), contract["id"], body["serviceID"], link, day, change
+        posted = world.posted_until.get(contract["id"])
+        if posted is not None and day <= posted:
+            raise AutotaskError(
+                500,
+                "Unable to make changes as it would result in the deletion/modification of an "
+                "already approved and posted contract period.",
+            )
+        found = _find_link(world, contract["id"], body["serviceID"])
+        named = body.get("contractServiceID")
+        if named is not None and named != found:
+            raise AutotaskError(
+                500, f"contractServiceID {named} does not belong to this contract and service."
+            )
+        if found is not None:
+            later = {day} | {
+                a.effective for a in world.adjustments if a.contract_service_id == found
+            }
+            if any(world.units_on(found, d) + change <= 0 for d in later if d >= day):
+                raise AutotaskError(
+                    500, "The adjustment would leave the contract service with no units."
+                )
+        elif change <= 0:
+            raise AutotaskError(
+                500, "The adjustment would leave the contract service with no units."
+            )
+        link = (
+            found
+            if found is not None
+            else add_contract_service(world, contract["id"], body["serviceID"])
         )
-        later = {day} | {a.effective for a in world.adjustments if a.contract_service_id == link}
-        if any(world.units_on(link, d) + change < 0 for d in later if d >= day):
-            raise AutotaskError(500, "The adjustment would make the units negative.")
-        world.adjustments.append(adjustment)
-        return adjustment.id
+        made = world.adjust(contract["id"], body["serviceID"], link, day, change, seeded=False)
+        return made.id
 
 
 def _check_contract(contract: dict[str, Any], day: Any) -> None:
@@ -100,9 +125,9 @@ def _check_contract(contract: dict[str, Any], day: Any) -> None:
         raise AutotaskError(500, f"effectiveDate {at_date(day)} is outside the contract's dates.")
 
 
-def _link(world: AutotaskWorld, contract_id: int, service_id: int) -> int:
-    """The ContractService for the pair, created when missing (as Autotask does)."""
+def _find_link(world: AutotaskWorld, contract_id: int, service_id: int) -> int | None:
+    """The ContractService for the pair; an adjustment creates it when missing (as Autotask)."""
     for record in world.tables["ContractServices"].values():
         if record["contractID"] == contract_id and record["serviceID"] == service_id:
             return int(record["id"])
-    return add_contract_service(world, contract_id, service_id)
+    return None

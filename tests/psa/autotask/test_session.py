@@ -14,10 +14,11 @@ from psabill.errors import PsaError
 from psabill.psa.autotask import AutotaskLogin
 from psabill.psa.pacing import RetryPolicy
 from psabill.sandbox.autotask import DEMO_CREDENTIALS, THREAD_LIMIT_KIND, AutotaskSandbox
-from tests.psa.autotask.support import LOGIN, NO_RETRIES, CountingTransport, seats_for
+from tests.psa.autotask.support import LOGIN, NO_RETRIES, CountingTransport, session_for
 from tests.sandbox.support import make_client
 
 TODAY = date(2026, 6, 15)
+EVERYTHING = [{"op": "gte", "field": "id", "value": 0}]
 
 
 @pytest.fixture
@@ -31,9 +32,9 @@ def test_a_query_follows_next_page_url_by_posting_the_same_body(autotask: Autota
         autotask.world.add("Companies", {"companyName": f"Client {number}", "isActive": True})
 
     async def main() -> list[int]:
-        async with seats_for(autotask) as seats:
+        async with session_for(autotask) as session:
             conditions = [{"op": "gte", "field": "id", "value": 0}]
-            rows = await seats.session.query("Companies", conditions, page=3)
+            rows = await session.query("Companies", conditions, page=3)
             return [row["id"] for row in rows]
 
     ids = asyncio.run(main())
@@ -58,8 +59,11 @@ def test_the_session_never_has_more_than_three_requests_in_flight(
     transport = CountingTransport()
 
     async def main() -> int:
-        async with seats_for(autotask, transport=transport) as seats:
-            reads = [seats.read_units(contract, 1, TODAY) for contract in range(9)]
+        async with session_for(autotask, transport=transport) as session:
+            reads = [
+                session.query("ContractServiceUnits", [{"op": "eq", "field": "id", "value": n}])
+                for n in range(9)
+            ]
             return len(await asyncio.gather(*reads))
 
     assert asyncio.run(main()) == 9
@@ -79,22 +83,22 @@ def test_errors_show_the_errors_text_and_never_the_secret(
     autotask: AutotaskSandbox, login: AutotaskLogin, status: int
 ) -> None:
     async def main() -> None:
-        async with seats_for(autotask, login) as seats:
-            await seats.companies()
+        async with session_for(autotask, login) as session:
+            await session.query("Companies", EVERYTHING)
 
     with pytest.raises(PsaError) as caught:
         asyncio.run(main())
     text = caught.value.with_hint
     assert f"Autotask answered {status} to POST Companies: " in text
-    assert "check the API user's username, integration code and secret" in text
+    assert "check psa.username (the API-only user), psa.integration_code" in text
     assert login.secret not in text
     assert login.secret not in repr(login)
 
 
 def test_an_unknown_user_fails_at_zone_lookup(autotask: AutotaskSandbox) -> None:
     async def main() -> None:
-        async with seats_for(autotask, AutotaskLogin("x@example.com", "c", "s")):
-            pass
+        async with session_for(autotask, AutotaskLogin("x@example.com", "c", "s")) as session:
+            await session.root()
 
     with pytest.raises(PsaError, match="Autotask answered 500 to GET zoneInformation"):
         asyncio.run(main())
@@ -126,24 +130,11 @@ def test_a_thread_limit_refusal_of_a_query_is_retried_after_a_backoff(
         others.append(asyncio.create_task(asyncio.to_thread(hold_three)))
         assert await asyncio.to_thread(gate.wait_held, 3)
         retrying = replace(NO_RETRIES, policy=RetryPolicy(max_retries=2))
-        async with seats_for(autotask, settings=retrying, sleep=backoff) as seats:
-            found = len(await seats.companies())
+        async with session_for(autotask, settings=retrying, sleep=backoff) as session:
+            found = len(await session.query("Companies", EVERYTHING))
         assert await others[0] == [200, 200, 200]
         return found
 
     assert asyncio.run(main()) == 2
     assert len(waits) == 1
     assert autotask.faults.injected() == {THREAD_LIMIT_KIND: 1}
-
-
-def test_services_are_asked_for_500_ids_at_a_time(autotask: AutotaskSandbox) -> None:
-    record = {"name": "S", "unitPrice": 1.0, "unitCost": 0.5, "periodType": 3}
-    ids = [autotask.world.add("Services", dict(record)) for _ in range(501)]
-
-    async def main() -> list[int]:
-        async with seats_for(autotask) as seats:
-            return [service["id"] for service in await seats.services(ids)]
-
-    assert asyncio.run(main()) == ids
-    queries = [r for r in autotask.requests() if r.path.endswith("/Services/query")]
-    assert [r.status for r in queries] == [200, 200]

@@ -1,0 +1,186 @@
+"""The Autotask PSA adapter: :class:`~psabill.psa.base.PsaClient` over the REST API v1.0.
+
+Plumbing is in :mod:`.session`, the reads in :mod:`.reads`, JSON mapping in :mod:`.mapping`,
+``psabill doctor`` in :mod:`.access`, and the one kind of write, a journalled unit delta, in
+:mod:`.deltas`. This module turns the protocol's writes into deltas, and refuses what Autotask
+cannot take safely:
+
+* Without a journal (``NoJournal``) the client is read-only: a delta nobody records could be
+  posted twice.
+* 0 units is refused before anything is sent: whether Autotask takes a service to 0 by
+  adjustment is unverified (reference §1.7), and a cancelled ConnectWise addition has no
+  Autotask twin. The user removes the service in Autotask, or keeps it (``on_usage_gone``).
+* A new Service is not created: its allocation code decides how it is invoiced and posted to
+  the ledger, a choice psabill cannot make for the MSP (:meth:`create_catalog_item`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import ssl
+import time
+from datetime import date
+from decimal import Decimal
+
+import httpx
+
+from psabill.config.models import AutotaskPsa
+from psabill.core.entities import Addition, CatalogItem, NewAddition, NewCatalogItem
+from psabill.core.report import PacingStats
+from psabill.errors import ConfigError, PsaError
+from psabill.psa.autotask import mapping as at
+from psabill.psa.autotask.deltas import DeltaPoster
+from psabill.psa.autotask.reads import AtReads
+from psabill.psa.autotask.session import AutotaskLogin, AutotaskSession
+from psabill.psa.base import AccessReport, DeltaJournal, NoJournal
+from psabill.psa.http import HttpClient, HttpSettings
+from psabill.psa.pacing import Monotonic, RetryPolicy, Sleep, WallClock, utc_now
+from psabill.psa.tasks import AsyncClosing
+
+
+class AutotaskClient(AtReads, AsyncClosing):
+    """A :class:`~psabill.psa.base.PsaClient` for Autotask; no I/O until first use.
+
+    ``journal`` records every unit delta (the run's ledger); without one the client only
+    reads. ``timeout``, ``transport``, ``sleep``, ``monotonic``, ``wall`` and ``rng`` exist for
+    tests, as on :class:`~psabill.psa.connectwise.client.ConnectWiseClient`.
+    """
+
+    def __init__(
+        self,
+        psa: AutotaskPsa,
+        *,
+        policy: RetryPolicy | None = None,
+        journal: DeltaJournal | None = None,
+        timeout: float | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
+        wall: WallClock = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        settings = HttpSettings(
+            timeout=float(psa.timeout) if timeout is None else timeout,
+            concurrency=psa.concurrency,
+            rate_limit=psa.rate_ceiling,
+            verify=_tls(psa),
+            policy=policy or RetryPolicy(max_retries=psa.retries),
+            user_agent="psabill (Autotask)",
+        )
+        http = HttpClient(
+            settings, transport=transport, sleep=sleep, monotonic=monotonic, wall=wall, rng=rng
+        )
+        login = AutotaskLogin(
+            psa.username, psa.integration_code.get_secret_value(), psa.secret.get_secret_value()
+        )
+        super().__init__(AutotaskSession(http, login, zone_lookup=psa.zone_lookup), wall)
+        self.http = http
+        self.journal: DeltaJournal = journal if journal is not None else NoJournal()
+        self.deltas = DeltaPoster(self, self.journal)
+
+    def __repr__(self) -> str:
+        return f"AutotaskClient(user={self.session.login.username!r})"
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    def pacing_stats(self) -> PacingStats:
+        return self.http.pacing_stats()
+
+    async def check_access(self) -> AccessReport:
+        from psabill.psa.autotask.access import check_access
+
+        return await check_access(self.session)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    async def update_addition_quantity(
+        self, agreement_id: int, addition_id: int, quantity: Decimal, on: date | None = None
+    ) -> Addition:
+        links = [link for link in await self.links(agreement_id) if link.get("id") == addition_id]
+        if not links:
+            raise PsaError(
+                f"Autotask contract {agreement_id} has no contract service {addition_id}",
+                hint="it may have been removed in Autotask; run again to plan afresh",
+            )
+        link = links[0]
+        service_id = at.ident(link, "serviceID")
+        target = self._target(quantity, f"service {service_id} on contract {agreement_id}")
+        units = await self.deltas.set_units(
+            agreement_id, service_id, addition_id, on or self.today(), target
+        )
+        return at.addition(link, (await self.services([service_id])).get(service_id), units)
+
+    async def create_addition(self, new: NewAddition) -> Addition:
+        """The first adjustment of a service on a contract creates its ContractService."""
+        where = f"{new.product_identifier} on contract {new.agreement_id}"
+        target = self._target(new.quantity, where)
+        existing = await self.links(new.agreement_id, new.product_id)
+        reference = at.ident(existing[0]) if existing else None
+        units = await self.deltas.set_units(
+            new.agreement_id, new.product_id, reference, new.effective_date, target
+        )
+        links = existing or await self.links(new.agreement_id, new.product_id)
+        if not links:
+            raise PsaError(
+                f"Autotask shows {units} units of {where} but no contract service for it",
+                hint="check the contract in Autotask before running again",
+            )
+        service = (await self.services([new.product_id])).get(new.product_id)
+        return at.addition(links[0], service, units)
+
+    async def cancel_addition(
+        self, agreement_id: int, addition_id: int, cancelled: date
+    ) -> Addition:
+        raise _no_zero(f"contract service {addition_id} on contract {agreement_id}")
+
+    async def create_catalog_item(self, new: NewCatalogItem) -> CatalogItem:
+        """An existing active Service named ``new.identifier``; psabill never creates one."""
+        found = [i for i in await self.catalog_items([new.identifier]) if not i.inactive]
+        exact = [i for i in found if i.identifier == new.identifier]
+        if exact or found:
+            return min(exact or found, key=lambda item: item.id)
+        raise PsaError(
+            f"Autotask has no active service named {new.identifier!r}, and psabill does not "
+            "create services in Autotask",
+            hint="a service's allocation code and period decide how Autotask invoices it and "
+            "posts it to your ledger: create it in Autotask (Admin > Features & Settings > "
+            "Products & Services > Services), then map the product to its name",
+        )
+
+    def _target(self, quantity: Decimal, where: str) -> int:
+        if getattr(self.journal, "keeps", True) is False:
+            raise PsaError(
+                f"not changing units of {where}: this Autotask client is read-only",
+                hint="Autotask units change only by deltas, and psabill posts one only with "
+                "its ledger recording it; run a sync (not a read-only command) to apply changes",
+            )
+        if quantity != quantity.to_integral_value():
+            raise PsaError(
+                f"Autotask counts whole units: cannot set {where} to {quantity}",
+                hint="round the usage in the product's mapping",
+            )
+        if quantity <= 0:
+            raise _no_zero(where)
+        return int(quantity)
+
+
+def _no_zero(where: str) -> PsaError:
+    return PsaError(
+        f"psabill does not take {where} to 0 units in Autotask",
+        hint="remove the service from the contract in Autotask if the customer no longer has "
+        'it, or set on_usage_gone = "keep" for the product so psabill leaves it as it is',
+    )
+
+
+def _tls(psa: AutotaskPsa) -> ssl.SSLContext | bool:
+    if psa.ca_bundle is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=str(psa.ca_bundle))
+    except (OSError, ssl.SSLError) as error:
+        raise ConfigError(
+            f"psa.ca_bundle {str(psa.ca_bundle)!r} cannot be used: {error}",
+            hint="point psa.ca_bundle at a readable PEM file of CA certificates",
+        ) from None
