@@ -1,0 +1,1 @@
+"""The HaloPSA adapter (issue 16): :class:`~psabill.psa.halopsa.client.HaloClient`."""
