@@ -27,17 +27,21 @@ from typing import TYPE_CHECKING
 from psabill.app import approval
 from psabill.app.apply import Applier, NullObserver, Observer
 from psabill.app.approval import PendingPlan
+from psabill.app.connect import PsaFactory as PsaFactory
+from psabill.app.connect import connect_psa as connect_psa
+from psabill.app.connect import open_with
 from psabill.app.due import completed_reader, last_completed_in
+from psabill.app.journal import LedgerJournal
 from psabill.app.monitoring import Pinger, ping
 from psabill.app.record import Recorder, due_slots
 from psabill.config.loader import LoadedConfig
-from psabill.config.models import Config, Psa
+from psabill.config.models import Config
 from psabill.core.due import evaluate_targets, missed_periods
 from psabill.core.outcome import outcome_of
 from psabill.core.plan import Plan
 from psabill.core.report import Stage, StuckMail, SyncReport, SyncRequest
 from psabill.errors import ExitCode, PsabillError
-from psabill.psa import PsaClient, RetryPolicy, open_client
+from psabill.psa import PsaClient
 from psabill.psa.pacing import pacing_of, utc_now
 from psabill.state import Ledger, RunLock, ensure_private_dir, existing_ledger, lock_path
 from psabill.state import ledger_path as ledger_file
@@ -45,13 +49,6 @@ from psabill.state import ledger_path as ledger_file
 if TYPE_CHECKING:  # the rest is imported when a run needs it: a not-due `sync` stays fast
     from psabill.app.planning import History
     from psabill.notify import MailEvent, Outgoing, SessionFactory
-
-PsaFactory = Callable[[Psa], PsaClient]
-
-
-def connect_psa(psa: Psa) -> PsaClient:
-    """The configured PSA's client, retrying as ``[psa] retries`` says."""
-    return open_client(psa, policy=RetryPolicy(max_retries=psa.retries))
 
 
 @dataclass(frozen=True)
@@ -160,15 +157,17 @@ class Runner:
         record = Recorder(ledger, self.clock, link)
         report.run_id = record.start(request, report, slots)
         report.outcome = "failure"
+        journal = LedgerJournal(ledger, report.run_id, self.clock)
         self.stage("started")
         try:
-            asyncio.run(self._sync(ledger, request, report))
+            asyncio.run(self._sync(request, report, journal))
         except PsabillError as exc:
             report.fatal, report.outcome = exc.with_hint, "failure"
         except Exception as exc:  # a bug: record the run as failed, then let the CLI say so
             report.fatal, report.outcome = f"internal error: {exc!r}", "failure"
             record.finish(report)
             raise
+        report.adjustments = journal.alerts()
         if report.fatal is None:
             self.stage("confirmed")
             record.complete(report, slots)
@@ -194,19 +193,20 @@ class Runner:
     async def _plan_only(
         self, request: SyncRequest, report: SyncReport, ledger: Ledger | None = None
     ) -> None:
-        async with self.psa(self.config.psa) as client:
+        async with open_with(self.psa, self.config.psa, None) as client:  # planning: no writes
             try:
                 report.plan = await self._make_plan(client, request, report, ledger)
             finally:
                 report.pacing = pacing_of(client)
 
-    async def _sync(self, ledger: Ledger, request: SyncRequest, report: SyncReport) -> None:
-        async with self.psa(self.config.psa) as client:
+    async def _sync(self, request: SyncRequest, report: SyncReport, journal: LedgerJournal) -> None:
+        ledger = journal.ledger  # the factory gets the journal only if it takes one
+        async with open_with(self.psa, self.config.psa, journal) as client:
             try:
                 plan = await self._make_plan(client, request, report, ledger)
                 report.plan = plan
                 applier = Applier(
-                    client, ledger, report.run_id or 0, self.clock, self.observer, self.stage
+                    client, ledger, journal.run_id, self.clock, self.observer, self.stage
                 )
                 report.results = await applier.apply(plan)
                 report.repairs = applier.repaired

@@ -189,6 +189,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("sync_cmd", "plan"),
     "approve": ("approve_cmd", "approve"),
     "history": ("history_cmd", "history"),
+    "adjustments": ("adjustments_cmd", "adjustments"),
     "report": ("report_cmd", "report"),
     "products": ("products_cmd", "products"),
     "customers": ("customers_cmd", "customers"),

@@ -141,16 +141,26 @@ def report(app: App, run_id: int, as_json: bool) -> None:
     with existing_ledger(app.state_dir()) as ledger:
         run = ledger.run(run_id) if ledger else None
         lines = ledger.lines(run_id) if ledger and run else []
+        deltas = ledger.run_adjustments(run_id) if ledger and run else []
     if run is None:
         raise UsageError(f"no run {run_id} in the ledger", hint="see `psabill history`")
     context = Context.of(app)
     if as_json:
-        echo_json({"run": run_json(run, context), "lines": [line_json(line) for line in lines]})
+        from psabill.cli.adjustments_cmd import adjustment_json
+
+        lines_json = [line_json(line) for line in lines]
+        adjustments = [adjustment_json(delta) for delta in deltas]
+        echo_json({"run": run_json(run, context), "lines": lines_json, "adjustments": adjustments})
         return
     click.echo(_run_text(run, context))
     click.echo(f"Lines: {_counts(run)}")
     if lines:
         _print_lines(lines, context, vendor_ids=app.verbosity > 0)
+    if deltas:  # a PSA that posts deltas (Autotask): what this run sent, and what became of it
+        from psabill.cli.adjustments_cmd import print_adjustments
+
+        click.echo(f"Unit adjustments: {len(deltas)} (`psabill adjustments` lists them all)")
+        print_adjustments(deltas)
 
 
 def _run_text(run: RunRecord, context: Context) -> str:

@@ -18,7 +18,7 @@ from psabill.core.mapping import Resolution
 from psabill.core.outcome import LineResult
 from psabill.core.plan import Plan, qty
 from psabill.core.planfile import plan_to_data
-from psabill.core.report import StuckMail, SyncReport
+from psabill.core.report import AdjustmentAlert, StuckMail, SyncReport
 from psabill.errors import ExitCode
 
 if TYPE_CHECKING:  # rich and the mail stack load only when a table or a mail is shown
@@ -136,6 +136,7 @@ def report_json(report: SyncReport, exit_code: ExitCode | None = None) -> dict[s
         "recovered": report.recovered,
         "stuck_mail": [_stuck_json(s) for s in report.stuck_mail],
         "customer_mail_held": report.customer_mail_held,
+        "adjustments": [_adjustment_json(a) for a in report.adjustments],
         "pacing": pacing_json(report.pacing),
     }
     if report.plan is not None:
@@ -208,6 +209,20 @@ def _missed_json(missed: MissedPeriod) -> dict[str, Any]:
     }
 
 
+def _adjustment_json(alert: AdjustmentAlert) -> dict[str, Any]:
+    return {
+        "id": alert.entry,
+        "run_id": alert.run_id,
+        "agreement_id": alert.agreement_id,
+        "product_id": alert.product_id,
+        "day": alert.day.isoformat(),
+        "change": str(alert.change),
+        "state": alert.state,
+        "note": alert.note,
+        "message": str(alert),
+    }
+
+
 def _stuck_json(stuck: StuckMail) -> dict[str, Any]:
     return {
         "subject": stuck.subject,
@@ -228,6 +243,8 @@ def echo_alarms(report: SyncReport) -> None:
         )
     for held in report.customer_mail_held:  # a customer is not told: shown under -q too
         echo_err(held, level="warning", prefix="warning: ")
+    for alert in report.adjustments:  # a delta the PSA may hold, or did not: under -q too
+        echo_err(str(alert), level="warning", prefix="warning: ")
     if report.stuck_mail:
         oldest = min(report.stuck_mail, key=lambda s: s.queued_at)
         count = len(report.stuck_mail)

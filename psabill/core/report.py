@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Final, Literal
 
 from psabill.core.due import MissedPeriod, TargetDue
@@ -51,6 +52,41 @@ class StuckMail:
     queued_at: datetime
     attempts: int
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class AdjustmentAlert:
+    """A unit adjustment (a delta posted to a PSA that changes seats only by deltas) a person
+    must hear about: still open (``sending``/``unknown``: the PSA may or may not hold it), or
+    found ``landed``/``lost`` by a read during this run."""
+
+    entry: int
+    run_id: int
+    agreement_id: int
+    product_id: int
+    day: date
+    change: Decimal
+    state: str
+    note: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.state in ("sending", "unknown")
+
+    def __str__(self) -> str:
+        sign = "+" if self.change > 0 else ""
+        what = (
+            f"unit adjustment #{self.entry} (run {self.run_id}): {sign}{self.change.normalize():f}"
+            f" on agreement {self.agreement_id}, product {self.product_id}, from {self.day}"
+        )
+        note = f" ({self.note})" if self.note else ""
+        if self.open:
+            return (
+                f"{what} is {self.state}{note}: the PSA may or may not hold it, and psabill "
+                "posts nothing more for that product until a read shows which; check the "
+                f"units in the PSA, then `psabill adjustments resolve {self.entry} landed|lost`"
+            )
+        return f"{what} was found {self.state} by a read of the PSA{note}"
 
 
 @dataclass(frozen=True)
@@ -117,6 +153,9 @@ class SyncReport:
     """Summaries still undelivered past ``[notify] alert_after``, after this run's flush."""
     pacing: PacingStats | None = None
     """How PSA requests were paced; ``None`` when the run sent none."""
+    adjustments: list[AdjustmentAlert] = field(default_factory=list)
+    """Unit adjustments still open at the end of the run (any run's), then those this run
+    found landed or lost: deltas cannot be undone, so each is said loudly."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -145,4 +184,5 @@ def summary_data(report: SyncReport) -> dict[str, object]:
         "missed": [f"{m.customer} {m.period}" for m in report.missed],
         "recovered": report.recovered,
         "customer_mail_held": report.customer_mail_held,
+        "adjustments": [str(alert) for alert in report.adjustments],
     }

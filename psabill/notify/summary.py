@@ -196,8 +196,8 @@ def failures_of(report: SyncReport) -> tuple[Failure, ...]:
 
 
 def notes_of(report: SyncReport) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Unmapped ids, repairs, guard trips, recovered runs and held customer summaries: each
-    titled list that has items."""
+    """Unmapped ids, repairs, guard trips, recovered runs, held customer summaries and unit
+    adjustments to check: each titled list that has items."""
     return tuple((title, items) for title, items in _notes(report) if items)
 
 
@@ -255,6 +255,14 @@ def _notes(report: SyncReport) -> list[tuple[str, tuple[str, ...]]]:
         (
             "Customer summaries held back (sent once all the company's lines are confirmed)",
             tuple(report.customer_mail_held),
+        ),
+        (
+            "Unit adjustments the PSA may or may not hold (`psabill adjustments --open`)",
+            tuple(str(a) for a in report.adjustments if a.open),
+        ),
+        (
+            "Unit adjustments a read found landed or lost",
+            tuple(str(a) for a in report.adjustments if not a.open),
         ),
     ]
 

@@ -9,6 +9,12 @@ Typical use by the runner::
 """
 
 from psabill.core.outcome import Trigger
+from psabill.state.adjustments import (
+    ADJUSTMENT_TRANSITIONS,
+    OPEN_STATES,
+    AdjustmentRecord,
+    AdjustmentState,
+)
 from psabill.state.customer_mail import (
     BilledLine,
     CustomerMailHistory,
@@ -37,13 +43,17 @@ from psabill.state.records import (
 )
 
 __all__ = [
+    "ADJUSTMENT_TRANSITIONS",
     "LEDGER_FILENAME",
     "LINE_STATUSES",
     "LINE_TRANSITIONS",
     "LOCK_FILENAME",
+    "OPEN_STATES",
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "TRIGGERS",
+    "AdjustmentRecord",
+    "AdjustmentState",
     "BilledLine",
     "CompletedSlotRecord",
     "CustomerMailHistory",

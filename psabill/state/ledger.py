@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from pathlib import Path
 from psabill.core.outcome import Trigger
 from psabill.state import _rows
 from psabill.state._base import check_choice, row_id
+from psabill.state.adjustments import LedgerAdjustments
 from psabill.state.customer_mail import LedgerCustomerMail, NewCustomerMail, queue_customer_mail
 from psabill.state.db import (
     check_sqlite_header,
@@ -45,7 +46,6 @@ from psabill.state.records import (
     LINE_TRANSITIONS,
     RUN_STATUSES,
     TRIGGERS,
-    CompletedSlotRecord,
     LineRecord,
     LineStatus,
     LineUpdate,
@@ -54,6 +54,7 @@ from psabill.state.records import (
     RunRecord,
     RunStatus,
 )
+from psabill.state.slots import LedgerSlots
 
 LEDGER_FILENAME = "ledger.sqlite3"
 _FINAL_OUTCOMES = tuple(outcome for outcome in RUN_STATUSES if outcome != "running")
@@ -64,13 +65,24 @@ def ledger_path(state_dir: Path) -> Path:
     return state_dir / LEDGER_FILENAME
 
 
-class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed, LedgerCustomerMail, LedgerLatest):
+class Ledger(
+    LedgerOutbox,
+    LedgerQueries,
+    LedgerMissed,
+    LedgerCustomerMail,
+    LedgerLatest,
+    LedgerAdjustments,
+    LedgerSlots,
+):
     """An open ledger. Use :meth:`open`; close it (or use ``with``) when done.
 
     The outbox methods (``outbox_add``, ``outbox_pending``, ``outbox_mark_sent``,
     ``outbox_mark_failed``) live in :class:`~psabill.state.outbox.LedgerOutbox`;
     ``runs_where`` and the latest-confirmed-line queries (``last_confirmed_quantities``,
-    ``known_additions``, ``last_synced_totals``) in :class:`~psabill.state.queries.LedgerQueries`.
+    ``known_additions``, ``last_synced_totals``) in :class:`~psabill.state.queries.LedgerQueries`;
+    the delta journal (``add_adjustment``, ``settle_adjustment``, ``adjustments``, ...) in
+    :class:`~psabill.state.adjustments.LedgerAdjustments`; ``complete_slots`` and
+    ``last_completed`` in :class:`~psabill.state.slots.LedgerSlots`.
     """
 
     @classmethod
@@ -239,46 +251,6 @@ class Ledger(LedgerOutbox, LedgerQueries, LedgerMissed, LedgerCustomerMail, Ledg
         query = "SELECT * FROM run_lines WHERE run_id = ? ORDER BY id"
         with self._read("read run lines") as conn:
             return [_rows.line_record(row) for row in conn.execute(query, (run_id,))]
-
-    # Billing periods
-
-    def complete_slots(
-        self,
-        run_id: int,
-        *,
-        customers: Iterable[str],
-        period: str,
-        slot_key: str,
-        slot_at: datetime,
-        completed_at: datetime,
-    ) -> None:
-        """Record ``period`` as done for each customer (replacing an earlier record), atomically.
-
-        Refuses a dry run's id (ValueError): a dry run marking a period done
-        would make the real run skip it, and the customer would not be billed.
-        """
-        rows = [
-            (customer, period, slot_key, encode_time(slot_at), run_id, encode_time(completed_at))
-            for customer in dict.fromkeys(customers)
-        ]
-        with self._write("record completed billing periods") as conn:
-            if self._require_run(conn, run_id, running=False)["dry_run"]:
-                raise ValueError(f"run {run_id} is a dry run; it cannot complete a billing period")
-            conn.executemany(
-                "INSERT OR REPLACE INTO completed_slots (customer, period, slot_key, slot_at,"
-                " run_id, completed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-
-    def last_completed(self, customer: str) -> CompletedSlotRecord | None:
-        """The customer's completed period with the latest ``slot_at``, if any."""
-        query = (
-            "SELECT * FROM completed_slots WHERE customer = ?"
-            " ORDER BY slot_at DESC, completed_at DESC LIMIT 1"
-        )
-        with self._read("read completed billing periods") as conn:
-            row = conn.execute(query, (customer,)).fetchone()
-            return None if row is None else _rows.completed_slot_record(row)
 
     def check_integrity(self) -> list[str]:
         """SQLite's ``integrity_check`` problems; empty when the file is sound."""

@@ -134,7 +134,35 @@ _V3 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+_V4 = Migration(
+    4,
+    "the delta journal: every unit adjustment posted to a PSA, before and after it is sent",
+    (
+        # A PSA that changes quantities only by deltas (Autotask) cannot be asked later what
+        # it was sent: this table is the only record. A row is written, and synced, before
+        # its request goes out; ``state`` then says what became of it. ``before`` and
+        # ``change`` are exact Decimal text, like every quantity in the ledger.
+        """CREATE TABLE adjustments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            agreement_id INTEGER NOT NULL,
+            product_id INTEGER NOT NULL,
+            reference INTEGER,
+            day TEXT NOT NULL,
+            before TEXT NOT NULL,
+            change TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('sending', 'posted', 'refused', 'unknown', 'landed', 'lost')),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX adjustments_open ON adjustments (agreement_id, product_id, id)"
+        " WHERE state IN ('sending', 'unknown')",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 """Every migration, in order; ``MIGRATIONS[n]`` has version ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

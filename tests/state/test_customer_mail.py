@@ -114,7 +114,7 @@ def test_a_ledger_of_schema_2_gains_the_customer_mail_table(tmp_path: Path) -> N
     finally:
         old.close()
     with Ledger.open(path) as ledger:
-        assert ledger.schema_version == SCHEMA_VERSION == 3
+        assert ledger.schema_version == SCHEMA_VERSION >= 3
         assert ledger.note_missed([], at=T0) == []
         history = ledger.customer_mail_history([("muellersoehne", "2026-12")])
         assert history["muellersoehne", "2026-12"] == CustomerMailHistory()
