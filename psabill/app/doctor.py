@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import Literal, Protocol
 
 from psabill.config.loader import LoadedConfig
-from psabill.config.models import Config, Psa
+from psabill.config.models import Config, PsaSettings
 from psabill.config.source_models import CommandSource, CsvSource, HttpSource, JsonSource, Source
 from psabill.errors import MailError, SourceError, StateError
 from psabill.psa.base import AccessCheck, AccessReport, PsaClient
@@ -56,6 +56,8 @@ class Section:
 class DoctorReport:
     sections: tuple[Section, ...]
     psa: AccessReport
+    kind: str = "connectwise"
+    """``[psa] kind``: which PSA ``psa`` is the report of."""
 
     @property
     def ok(self) -> bool:
@@ -96,7 +98,7 @@ def run_doctor(
     loaded: LoadedConfig,
     state_dir: Callable[[], Path],
     env: Mapping[str, str],
-    psa: Callable[[Psa], PsaClient],
+    psa: Callable[[PsaSettings], PsaClient],
     smtp: SmtpFactory = _smtp_session,
 ) -> DoctorReport:
     """Every check, in the order a run needs them; never raises for a failed check."""
@@ -111,7 +113,7 @@ def run_doctor(
         state_section(state_dir),
         Section("mappings", "mappings", mappings),
     )
-    return DoctorReport(sections, access)
+    return DoctorReport(sections, access, loaded.config.psa.kind)
 
 
 # -- mail -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from psabill.core.mapping import customer_key
 from psabill.core.plan import default_identifier
 from psabill.errors import PsaError
 from psabill.psa.base import AccessCheck, AccessReport, PsaClient
+from psabill.psa.words import PsaWords, words
 
 Checks = tuple[AccessCheck, ...]
 
@@ -33,20 +34,23 @@ async def psa_sections(client: PsaClient, config: Config) -> tuple[AccessReport,
 
 async def mapping_checks(client: PsaClient, config: Config) -> Checks:
     """One passing check per kind when every mapping works, else one per broken mapping."""
-    return (*await _customer_checks(client, config), *await _product_checks(client, config))
+    psa = words(config.psa.kind)
+    customers = await _customer_checks(client, config, psa)
+    return (*customers, *await _product_checks(client, config, psa))
 
 
-async def _customer_checks(client: PsaClient, config: Config) -> Checks:
+async def _customer_checks(client: PsaClient, config: Config, psa: PsaWords) -> Checks:
     mapped = [c for c in config.customers if c.sync]
     if not mapped:
         hint = "map them with `psabill customers map ID PSA_COMPANY`"
-        return (AccessCheck("customers", False, "no customer is mapped to a PSA company", hint),)
+        detail = f"no customer is mapped to a PSA {psa.company}"
+        return (AccessCheck("customers", False, detail, hint),)
     verdicts = await verify_customers(client, config)
     broken = [v for v in verdicts if v.problems]
     if not broken:
         count = len(verdicts)
         noun = "customer" if count == 1 else "customers"
-        detail = f"{count} {noun}: every PSA company and agreement found"
+        detail = f"{count} {noun}: every PSA {psa.company} and {psa.agreement} found"
         return (AccessCheck("customers", True, detail),)
     by_key = {customer_key(c): c for c in config.customers}
     checks = []
@@ -54,7 +58,7 @@ async def _customer_checks(client: PsaClient, config: Config) -> Checks:
         customer = by_key[verdict.key]
         source = f" --source {customer.source}" if customer.source else ""
         ident = customer.id
-        company = any("PSA company" in problem for problem in verdict.problems)
+        company = not verdict.company_found
         hint = (
             f'psa_company of [[customers]] id = "{ident}": '
             f"`psabill customers map {ident} PSA_COMPANY{source}`"
@@ -67,22 +71,23 @@ async def _customer_checks(client: PsaClient, config: Config) -> Checks:
     return tuple(checks)
 
 
-async def _product_checks(client: PsaClient, config: Config) -> Checks:
+async def _product_checks(client: PsaClient, config: Config, psa: PsaWords) -> Checks:
     mapped = [p for p in config.products if p.sync and p.psa_product]
     if not mapped:
         return ()
     wanted = {p.psa_product for p in mapped if p.psa_product}
     wanted |= {default_identifier(p.sku) for p in mapped}
     catalog = {i.identifier.casefold(): i for i in await client.catalog_items(sorted(wanted))}
-    checks = [_product_check(p, catalog) for p in mapped]
+    checks = [_product_check(p, catalog, psa) for p in mapped]
     broken = tuple(c for c in checks if c.ok is not True)
     if broken:
         return broken
     noun = "product" if len(mapped) == 1 else "products"
-    return (AccessCheck("products", True, f"{len(mapped)} {noun}: every catalog item found"),)
+    detail = f"{len(mapped)} {noun}: every {psa.catalog_item} found"
+    return (AccessCheck("products", True, detail),)
 
 
-def _product_check(product: Product, catalog: dict[str, CatalogItem]) -> AccessCheck:
+def _product_check(product: Product, catalog: dict[str, CatalogItem], psa: PsaWords) -> AccessCheck:
     identifier = product.psa_product or ""
     item = catalog.get(identifier.casefold())
     name = f"product {product.sku}"
@@ -93,6 +98,17 @@ def _product_check(product: Product, catalog: dict[str, CatalogItem]) -> AccessC
     setting = f'psa_product of [[products]] sku = "{product.sku}"'
     fallback = default_identifier(product.sku)
     replacement = catalog.get(fallback.casefold())
+    creates = product.on_psa_product_missing == "create_default" and replacement is None
+    if creates and not psa.creates_catalog_items:
+        detail = (
+            f"PSA product {identifier!r} {state}; a run would create {fallback!r}, "
+            f"which psabill does not do in {psa.name}"
+        )
+        hint = (
+            f"{setting}: add a {psa.catalog_item} in {psa.catalog_hint}, then "
+            f"`psabill products map {product.sku} NAME{source}`"
+        )
+        return AccessCheck(name, False, detail, hint)
     if product.on_psa_product_missing == "create_default":
         there = " (in the catalog)" if replacement else ", created on the next run"
         detail = f"PSA product {identifier!r} {state}; a run bills it as {fallback!r}{there}"

@@ -10,6 +10,7 @@ from psabill.cli.editing import apply_edit, json_option, on_psa, print_table, so
 from psabill.config.models import Config, Contract, Customer
 from psabill.core.mapping import customer_key
 from psabill.errors import UsageError
+from psabill.psa.words import PsaWords, words
 
 
 @click.group()
@@ -30,20 +31,29 @@ def list_contracts(app: App, customer: str | None, as_json: bool) -> None:
     """Each customer's default contract and per-product contracts, and where they come from.
 
     A customer without its own contract uses [sync] agreement_type, else the
-    company's only active agreement.
+    company's only active agreement. On Autotask the agreement is a Recurring
+    Service contract and its type the contract category; on HaloPSA a
+    recurring invoice.
 
     \b
     Example:
       psabill contracts list --customer 51234
     """
     cfg = app.loaded().config
-    rows = [row for c in _customers(cfg, customer) for row in _rows(cfg, c)]
+    psa = words(cfg.psa.kind)
+    rows = [row for c in _customers(cfg, customer) for row in _rows(cfg, c, psa)]
     if as_json:
         keys = ("customer", "product", "agreement_type", "agreement_name", "from")
         echo_json({"contracts": [dict(zip(keys, row, strict=True)) for row in rows]})
         return
     print_table(
-        ("Customer", "Product", "Agreement type", "Agreement name", "From"),
+        (
+            "Customer",
+            "Product",
+            psa.agreement_type.capitalize(),
+            f"{psa.agreement} name".capitalize(),
+            "From",
+        ),
         [tuple(cell or "-" for cell in row) for row in rows],
     )
 
@@ -78,8 +88,12 @@ def assign(
     cfg = app.loaded().config
     target = _one(cfg, customer, source)
     contract = Contract(agreement_type=agreement_type, agreement_name=agreement_name)
-    found = on_psa(app, lambda client: verify.agreement(client, target.psa_company, contract))
-    click.echo(f'found agreement "{found.name}" (#{found.id}) of type "{found.type_name}"')
+    psa = words(cfg.psa.kind)
+    found = on_psa(app, lambda client: verify.agreement(client, target.psa_company, contract, psa))
+    click.echo(
+        f'found {psa.agreement} "{found.name}" (#{found.id}) of {psa.agreement_type} '
+        f'"{found.type_name}"'
+    )
     name = found.name if agreement_name is not None else None
     apply_edit(
         app,
@@ -125,7 +139,7 @@ def _one(cfg: Config, ident: str, source: str | None) -> Customer:
 Row = tuple[str, str, str | None, str | None, str]
 
 
-def _rows(cfg: Config, customer: Customer) -> list[Row]:
+def _rows(cfg: Config, customer: Customer, psa: PsaWords) -> list[Row]:
     key = customer_key(customer)
     rows: list[Row] = []
     if customer.contract is not None:
@@ -134,7 +148,7 @@ def _rows(cfg: Config, customer: Customer) -> list[Row]:
     elif cfg.sync.agreement_type:
         rows.append((key, "*", cfg.sync.agreement_type, None, "global [sync] agreement_type"))
     else:
-        rows.append((key, "*", None, None, "the company's only active agreement"))
+        rows.append((key, "*", None, None, f"the {psa.company}'s only active {psa.agreement}"))
     for item in customer.contracts:
         rows.append((key, item.product, item.agreement_type, item.agreement_name, "customer"))
     return rows

@@ -20,6 +20,7 @@ from psabill.cli.editing import (
     source_option,
     text,
 )
+from psabill.cli.words import psa_words
 from psabill.core.entities import Company
 from psabill.errors import ExitCode
 from psabill.psa.base import PsaClient
@@ -84,7 +85,8 @@ def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
     """Search the PSA companies, live, by identifier, name or id (at least 2 characters).
 
     Deleted companies (in the recycle bin) are listed too, marked; they
-    cannot be mapped.
+    cannot be mapped. On Autotask and HaloPSA (clients) the identifier is the
+    company's id, and inactive ones are marked.
 
     \b
     Example:
@@ -95,8 +97,13 @@ def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
     if as_json:
         echo_json({"companies": [asdict(c) for c in found]})
         return
+    psa = psa_words(app)
     if not found:
-        click.echo(f"no PSA company matches {needle!r}")
+        click.echo(f"no PSA {psa.company} matches {needle!r}")
+        return
+    if psa.companies_by_id:  # the identifier is the id: one column, and inactive, not deleted
+        rows = [(c.identifier, c.name, "yes" if c.deleted else "no") for c in found]
+        print_table(("Identifier (id)", "Name", "Inactive"), rows)
         return
     print_table(("Identifier", "Name", "Id", "Deleted"), [_company_row(c) for c in found])
 
@@ -118,8 +125,9 @@ def map_customer(
     """Bill vendor customer VENDOR_ID to PSA_COMPANY, verified live in the PSA.
 
     PSA_COMPANY is the company's identifier (its Company ID), its record id
-    or its exact name; when none matches, the closest companies are listed
-    (exit 2). VENDOR_ID must appear in a usage source or a mapping: a typo is
+    or its exact name; on Autotask and HaloPSA its id or exact name, and the
+    id is what is written. When none matches, the closest companies are
+    listed (exit 2). VENDOR_ID must appear in a usage source or a mapping: a typo is
     refused with the closest known ids; --new maps one no source reports yet.
     With an entry without a source and one for a source, name one (--source
     any or --source NAME). An edit that would make two lines bill one
@@ -131,7 +139,8 @@ def map_customer(
     """
     if not new_sku:
         known.require_known_customer(app.loaded(), app.env, vendor_id)
-    company = on_psa(app, lambda client: companies.find_company(client, psa_company))
+    psa = psa_words(app)
+    company = on_psa(app, lambda client: companies.find_company(client, psa_company, psa))
     apply_edit(
         app,
         lambda d: edits.map_customer(d, vendor_id, company.identifier, source=source, name=name),

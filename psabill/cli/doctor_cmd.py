@@ -24,11 +24,12 @@ def doctor(app: App, as_json: bool) -> None:
     """Check everything a run needs, changing nothing and sending nothing.
 
     \b
-    - the PSA: connectivity, credentials, the API version and the API
-      member's permissions (the write rights are probed with requests
-      that cannot save anything); a missing permission is named as the
-      security role setting to change, e.g. "Finance > Agreements: Edit
-      Level All";
+    - the PSA ([psa] kind): connectivity, credentials, the API version
+      and the API user's permissions (the write rights are probed with
+      requests that cannot save anything); a missing permission is named
+      as the setting to change, e.g. ConnectWise's "Finance > Agreements:
+      Edit Level All", Autotask's API user security level, or the HaloPSA
+      application's permissions;
     - mail: the SMTP server (connect, STARTTLS or TLS as configured, login
       when a username is set; no message is sent), or the folder
       transport = "folder" writes to, and who receives summaries;
@@ -36,8 +37,9 @@ def doctor(app: App, as_json: bool) -> None:
       records it gave;
     - the state directory: psabill can write there (tried with a file it
       removes), and the ledger in it opens;
-    - the mappings: every customer's PSA company and agreement, and every
-      product's catalog item.
+    - the mappings: every customer's PSA company and agreement (Autotask:
+      contract; HaloPSA: client and recurring invoice), and every product's
+      catalog item (Autotask: service; HaloPSA: item).
 
     Each failed check names the setting to fix, e.g. "[smtp] password".
     Exit 0 when every check a run needs passed (optional ones, marked so,
@@ -77,6 +79,7 @@ def _print(report: DoctorReport) -> None:
 def _report_json(report: DoctorReport) -> dict[str, Any]:
     return {
         "ok": report.ok,
+        "kind": report.kind,
         "site": report.psa.site,
         "api_url": report.psa.api_url,
         "codebase": report.psa.codebase,

@@ -19,7 +19,7 @@ from psabill.app.invoices import (
 from psabill.cli.app import App, echo_json, pass_app
 from psabill.cli.editing import json_option, on_psa, text
 from psabill.cli.tables import print_rows
-from psabill.cli.words import money, plural
+from psabill.cli.words import money, plural, psa_words
 from psabill.core.entities import Invoice
 
 
@@ -68,7 +68,8 @@ def list_invoices(
     if not found:
         click.echo(f"no invoices in {month.name} for {', '.join(identifiers) or 'no companies'}")
         return
-    _print_invoices(named, month, total, identifiers=app.verbosity > 0)
+    agreement = psa_words(app).agreement.capitalize()
+    _print_invoices(named, month, total, identifiers=app.verbosity > 0, agreement=agreement)
 
 
 def _invoice_json(invoice: Invoice, named: NamedInvoices) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def _invoice_json(invoice: Invoice, named: NamedInvoices) -> dict[str, Any]:
 
 
 def _print_invoices(
-    named: NamedInvoices, month: Period, total: Decimal, *, identifiers: bool
+    named: NamedInvoices, month: Period, total: Decimal, *, identifiers: bool, agreement: str
 ) -> None:
     """The invoices as a table (the company by its PSA name; ``-v`` adds its identifier),
     then how many there are and what they add up to."""
@@ -100,6 +101,6 @@ def _print_invoices(
         )
         for i in named.invoices
     ]
-    print_rows([*columns, "Total", "Agreement"], rows, right=("Total",))
+    print_rows([*columns, "Total", agreement], rows, right=("Total",))
     count = plural(len(named.invoices), "invoice")
     click.echo(f"{count} in {month.name}, total {money(total)}")

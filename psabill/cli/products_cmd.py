@@ -20,7 +20,7 @@ from psabill.cli.editing import (
     text,
 )
 from psabill.cli.products_create import create
-from psabill.cli.words import money
+from psabill.cli.words import money, psa_words
 from psabill.core.entities import CatalogItem
 
 
@@ -93,6 +93,9 @@ def list_products(app: App, offline: bool, as_json: bool) -> None:
 def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
     """Search the PSA catalog, live, by identifier or description (at least 2 characters).
 
+    The catalog is ConnectWise's product catalog, Autotask's services (the
+    identifier is the service's name) or HaloPSA's items (the item's name).
+
     \b
     Example:
       psabill products search sophos
@@ -103,7 +106,8 @@ def search(app: App, search_text: str, limit: int, as_json: bool) -> None:
         echo_json({"items": [_item_json(i) for i in items]})
         return
     if not items:
-        click.echo(f"nothing in the PSA catalog matches {needle!r}")
+        psa = psa_words(app)
+        click.echo(f"no {psa.catalog_item} in the PSA matches {needle!r}")
         return
     print_table(
         ("Identifier", "Description", "Price", "Cost", "Active"),
@@ -139,7 +143,8 @@ def map_product(
     """
     if not new_sku:
         known.require_known_sku(app.loaded(), app.env, sku)
-    item = on_psa(app, lambda client: verify.catalog_item(client, psa_product))
+    psa = psa_words(app)
+    item = on_psa(app, lambda client: verify.catalog_item(client, psa_product, psa))
     apply_edit(app, lambda d: edits.map_product(d, sku, item.identifier, source=source, name=name))
 
 

@@ -9,10 +9,12 @@ import click
 from psabill.app.mappings import edits, inventory, known
 from psabill.cli.app import App, pass_app, warn
 from psabill.cli.editing import Money, apply_edit, check_edit, new_option, on_psa, source_option
+from psabill.cli.words import psa_words
 from psabill.core.entities import CatalogItem, NewCatalogItem
 from psabill.core.plan import IDENTIFIER_LIMIT, default_identifier
 from psabill.errors import UsageError
 from psabill.psa.base import PsaClient
+from psabill.psa.words import PsaWords
 
 DESCRIPTION_LIMIT = 60  # ConnectWise: catalog item description, at most 60 characters
 
@@ -50,7 +52,9 @@ def create(
     The item gets the PSA's default product type and subcategory; an active
     item with that identifier already there is mapped as it is. SKU must be
     in a usage source or a mapping (else --new), and the mapping is checked
-    before anything is created.
+    before anything is created. Autotask services are never created (their
+    allocation code is an accounting choice): there an existing active
+    service of that name is mapped, and otherwise the command says so (exit 1).
 
     \b
     Example:
@@ -72,22 +76,28 @@ def create(
         return await client.create_catalog_item(new), existed
 
     item, existed = on_psa(app, job)
-    _say_created(item, new, existed, origin, price)
+    _say_created(item, new, existed, origin, price, psa_words(app))
     apply_edit(app, lambda d: edits.map_product(d, sku, item.identifier, source=source, name=name))
 
 
 def _say_created(
-    item: CatalogItem, new: NewCatalogItem, existed: bool, origin: str, price: Decimal | None
+    item: CatalogItem,
+    new: NewCatalogItem,
+    existed: bool,
+    origin: str,
+    price: Decimal | None,
+    psa: PsaWords,
 ) -> None:
     if existed:
         said = f"is already in the PSA catalog (kept as it is: description {item.description!r})"
     else:
         said = f"created in the PSA with description {new.description!r} ({origin})"
-    click.echo(f"catalog item {item.identifier!r} (#{item.id}) {said}")
+    click.echo(f"{psa.catalog_item} {item.identifier!r} (#{item.id}) {said}")
     if not existed and price is None:
         warn(
-            f"{item.identifier!r} has no --price: ConnectWise files it at 0, and new additions "
-            "take the catalog price; set unit_price on the mapping or the price in ConnectWise"
+            f"{item.identifier!r} has no --price: {psa.name} files it at 0, and new "
+            f"{psa.additions} take its price; set unit_price on the mapping or the price in "
+            f"{psa.name}"
         )
 
 

@@ -1,8 +1,14 @@
-"""Words for people: counts with the right plural, money with two decimals."""
+"""Words for people: counts with the right plural, money with two decimals, the PSA's nouns."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from psabill.psa.words import PsaWords, words
+
+if TYPE_CHECKING:
+    from psabill.cli.app import App
 
 CENT = Decimal("0.01")
 
@@ -17,3 +23,8 @@ def money(value: Decimal | None) -> str:
     if value is None:
         return "-"
     return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+
+
+def psa_words(app: App) -> PsaWords:
+    """What the configured PSA calls companies, agreements and catalog items."""
+    return words(app.loaded().config.psa.kind)

@@ -12,14 +12,18 @@ import difflib
 from psabill.core.entities import Company
 from psabill.errors import NotInPsa
 from psabill.psa.base import PsaClient
+from psabill.psa.words import PsaWords
 
 SEARCH_LIMIT = 200
 CLOSEST = 5
 FRAGMENT = 3
 
 
-async def find_company(client: PsaClient, text: str) -> Company:
-    """The live company ``text`` names; :class:`NotInPsa` (exit 2) with the closest otherwise."""
+async def find_company(client: PsaClient, text: str, psa: PsaWords) -> Company:
+    """The live company ``text`` names; :class:`NotInPsa` (exit 2) with the closest otherwise.
+
+    On a PSA whose identifier is the record id (Autotask, HaloPSA) the exact name is what a
+    person types; the company found carries the id as its identifier, which is what is mapped."""
     needle = text.strip()
     by_identifier = await client.companies([needle]) if needle else []
     live = [c for c in by_identifier if not c.deleted]
@@ -33,25 +37,34 @@ async def find_company(client: PsaClient, text: str) -> Company:
         return (by_id or named)[0]
     if named:
         raise NotInPsa(
-            f"{len(named)} PSA companies are named {needle!r}: name one by its identifier",
-            hint=listing(named),
+            f"{len(named)} PSA {psa.companies} are named {needle!r}: "
+            f"name one by its {'id' if psa.companies_by_id else 'identifier'}",
+            hint=listing(named, psa),
         )
     closest = await _closest(client, needle, candidates)
+    company = f"PSA {psa.company}"
     if by_identifier:
-        said = f"PSA company {needle!r} is deleted (in the recycle bin)"
+        said = f"{company} {needle!r} is {psa.company_gone}"
+    elif psa.companies_by_id:
+        said = f"no {company} has the id or name {needle!r}"
     else:
-        said = f"no PSA company has the identifier, id or name {needle!r}"
+        said = f"no {company} has the identifier, id or name {needle!r}"
     raise NotInPsa(
         said,
-        hint=listing(closest) if closest else "find it with `psabill customers search TEXT`",
+        hint=listing(closest, psa) if closest else "find it with `psabill customers search TEXT`",
     )
 
 
-def listing(companies: list[Company]) -> str:
+def listing(companies: list[Company], psa: PsaWords) -> str:
     """One line per company, identifier first (what ``customers map`` writes)."""
     width = max(len(c.identifier) for c in companies)
-    lines = [f"  {c.identifier:<{width}}  {c.name} (id {c.id})" for c in companies]
-    return "\n".join(["the closest PSA companies (map one by its identifier):", *lines])
+    if psa.companies_by_id:  # the identifier is the id: say it once
+        lines = [f"  {c.identifier:<{width}}  {c.name}" for c in companies]
+        head = f"the closest PSA {psa.companies} (map one by its id or exact name):"
+    else:
+        lines = [f"  {c.identifier:<{width}}  {c.name} (id {c.id})" for c in companies]
+        head = f"the closest PSA {psa.companies} (map one by its identifier):"
+    return "\n".join([head, *lines])
 
 
 async def _closest(client: PsaClient, needle: str, found: list[Company]) -> list[Company]:

@@ -18,6 +18,7 @@ from psabill.core.entities import Agreement, CatalogItem, Company
 from psabill.core.mapping import MappingIndex, customer_key
 from psabill.errors import NotInPsa
 from psabill.psa import PsaClient, RetryPolicy, open_client
+from psabill.psa.words import PsaWords, words
 
 T = TypeVar("T")
 
@@ -33,7 +34,7 @@ def with_client(config: Config, job: Callable[[PsaClient], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
-async def catalog_item(client: PsaClient, identifier: str) -> CatalogItem:
+async def catalog_item(client: PsaClient, identifier: str, psa: PsaWords) -> CatalogItem:
     """The active catalog item ``identifier``; NotInPsa (with close matches) otherwise."""
     items = await client.catalog_items([identifier])
     active = [i for i in items if not i.inactive]
@@ -43,25 +44,24 @@ async def catalog_item(client: PsaClient, identifier: str) -> CatalogItem:
     similar = await client.search_catalog(identifier, 5) if len(identifier.strip()) >= 2 else []
     names = ", ".join(i.identifier for i in similar if not i.inactive)
     raise NotInPsa(
-        f"the PSA catalog has no active product {identifier!r}{inactive}",
+        f"the PSA has no active {psa.catalog_item} {identifier!r}{inactive}",
         hint=f"similar: {names}" if names else "find it with `psabill products search TEXT`",
     )
 
 
-async def company(client: PsaClient, identifier: str) -> Company:
+async def company(client: PsaClient, identifier: str, psa: PsaWords) -> Company:
     """The live company ``identifier``; NotInPsa if it is missing or deleted."""
     found = await client.companies([identifier])
     live = [c for c in found if not c.deleted]
     if live:
         return live[0]
-    state = "is deleted (in the recycle bin)" if found else "does not exist"
-    raise NotInPsa(
-        f"PSA company {identifier!r} {state}",
-        hint="use the company's Company ID as shown in the PSA (Companies > Company)",
-    )
+    state = f"is {psa.company_gone}" if found else "does not exist"
+    raise NotInPsa(f"PSA {psa.company} {identifier!r} {state}", hint=psa.company_id_hint)
 
 
-async def agreement(client: PsaClient, company_id: str, contract: Contract) -> Agreement:
+async def agreement(
+    client: PsaClient, company_id: str, contract: Contract, psa: PsaWords
+) -> Agreement:
     """The one active agreement ``contract`` names for the company: type first, then name.
 
     Active as the PSA reports it now (``agreementStatus``): a mapping check has no billing date.
@@ -69,17 +69,17 @@ async def agreement(client: PsaClient, company_id: str, contract: Contract) -> A
     types = await client.agreement_types()
     if contract.agreement_type.casefold() not in {t.casefold() for t in types}:
         raise NotInPsa(
-            f"the PSA has no active agreement type {contract.agreement_type!r}",
-            hint=f"agreement types: {', '.join(types) or 'none'}",
+            f"the PSA has no active {psa.agreement_type} {contract.agreement_type!r}",
+            hint=f"{psa.agreement_type}s: {', '.join(types) or 'none'}",
         )
-    owner = await company(client, company_id)
+    owner = await company(client, company_id, psa)
     agreements = await client.agreements([owner.id])
     choice = choose_agreement(contract, agreements, on=None)
     if choice.agreement is None:
         active = [a for a in agreements if a.status_on(None) == "Active"]
         names = ", ".join(f'"{a.name}"' for a in active) or "none"
         raise NotInPsa(
-            f"{owner.identifier}: {choice.problem}", hint=f"its active agreements: {names}"
+            f"{owner.identifier}: {choice.problem}", hint=f"its active {psa.agreements}: {names}"
         )
     return choice.agreement
 
@@ -92,6 +92,8 @@ class CustomerCheck:
     label: str
     psa_company: str
     problems: tuple[str, ...]
+    company_found: bool = True
+    """False: the PSA company itself is missing or deleted (else the problems are agreements)."""
 
 
 async def verify_customers(client: PsaClient, config: Config) -> list[CustomerCheck]:
@@ -106,11 +108,13 @@ async def verify_customers(client: PsaClient, config: Config) -> list[CustomerCh
         by_company.setdefault(item.company_id, []).append(item)
     checks = []
     mappings = MappingIndex(config)
+    psa = words(config.psa.kind)
     for customer in config.customers:
         found = live.get(customer.psa_company.casefold())
         if found is None:
-            state = "is deleted" if customer.psa_company.casefold() in deleted else "was not found"
-            problems = [f"PSA company {customer.psa_company!r} {state}"]
+            gone = customer.psa_company.casefold() in deleted
+            state = f"is {psa.company_gone}" if gone else "was not found"
+            problems = [f"PSA {psa.company} {customer.psa_company!r} {state}"]
         else:
             problems = _contract_problems(config, mappings, customer, by_company.get(found.id, []))
         checks.append(
@@ -119,6 +123,7 @@ async def verify_customers(client: PsaClient, config: Config) -> list[CustomerCh
                 customer.name or customer.id,
                 customer.psa_company,
                 tuple(problems),
+                company_found=found is not None,
             )
         )
     return checks

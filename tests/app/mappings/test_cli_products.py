@@ -86,7 +86,7 @@ def test_map_verifies_the_psa_product_and_writes_only_mappings_toml(world: World
 def test_map_refuses_a_missing_or_inactive_product(world: World) -> None:
     missing = world.psabill("products", "map", "CIXA", "SOPHOS-IX")
     assert missing.exit_code == 2
-    assert "the PSA catalog has no active product 'SOPHOS-IX'" in missing.output
+    assert "the PSA has no active catalog item 'SOPHOS-IX'" in missing.output
     assert "hint: similar: SOPHOS-IX-ADV, SOPHOS-IX-XDR" in missing.output
     inactive = world.psabill("products", "map", "CIXA", "SOPHOS-CE-LEGACY")
     assert inactive.exit_code == 2
