@@ -19,9 +19,10 @@ caller says its values are absolute)::
 
 An adapter may pass ``classify`` (a response to ``"retry"``, ``"return"`` or ``None`` for the
 table above): Autotask's thread-limit refusal proves a request was not processed whatever its
-status, and its 500 for a wrong user is final. It may pass ``describe`` too, to keep the gist of
-a 5xx body (:func:`body_excerpt`, with its own secrets scrubbed) in the ``UnknownOutcome``:
-Autotask's validation text comes as a 500. Without it the message names the status only.
+status, and its 500 for a wrong user is final. It may pass ``describe`` too, to keep the gist
+of a 5xx body (:func:`~psabill.psa.http_setup.body_excerpt`, its own secrets scrubbed) in the
+``UnknownOutcome``: Autotask's validation text comes as a 500. Else the message names the
+status only.
 
 Retries are bounded by :class:`~psabill.psa.pacing.RetryPolicy`: a count, a cap per wait and a
 cap on all waits together. When retries run out the last response is returned (the adapter
@@ -52,6 +53,13 @@ import httpx
 from psabill.config.connection_models import ADAPTIVE_CEILING
 from psabill.core.report import PacingStats
 from psabill.errors import PsaError, UnknownOutcome
+from psabill.psa.http_answers import (
+    HOPELESS,
+    classify_error,
+    classify_response,
+    describe_error,
+    tls_failure,
+)
 from psabill.psa.pacing import (
     Monotonic,
     Pacer,
@@ -67,13 +75,8 @@ from psabill.psa.tasks import AsyncClosing, Lanes
 logger = logging.getLogger("psabill.psa")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-HOPELESS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
-Action = Literal["return", "retry", "unknown"]
 Classify = Callable[[httpx.Response], Literal["return", "retry"] | None]
 """An adapter's say on an answer: ``None`` leaves it to :func:`classify_response`."""
-EXCERPT = 200
-"""Characters of an error body kept in an :class:`UnknownOutcome` message."""
 
 
 @dataclass(frozen=True)
@@ -87,39 +90,6 @@ class HttpSettings:
     verify: ssl.SSLContext | bool = True
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     user_agent: str = "psabill"
-
-
-def classify_response(status: int, idempotent: bool) -> Action:
-    if status == 429:
-        return "retry"
-    if status >= 500:
-        return "retry" if idempotent else "unknown"
-    return "return"
-
-
-def classify_error(error: httpx.TransportError, idempotent: bool) -> Action:
-    if isinstance(error, NOT_SENT):
-        return "retry"
-    return "retry" if idempotent else "unknown"
-
-
-def describe_error(error: httpx.RequestError) -> str:
-    """A short cause for a message; never the request (its headers hold credentials)."""
-    text = str(error).strip()
-    name = type(error).__name__
-    return f"{name}: {text}" if text else name
-
-
-def tls_failure(error: BaseException) -> ssl.SSLCertVerificationError | None:
-    """The certificate-verification error behind ``error``, if that is what it is."""
-    seen: BaseException | None = error
-    for _ in range(10):
-        if seen is None:
-            return None
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 class HttpClient(AsyncClosing):
@@ -311,29 +281,6 @@ class _Call:
     describe: Callable[[httpx.Response], str] | None = None
     retries: int = 0
     waited: float = 0.0
-
-
-def body_excerpt(response: httpx.Response) -> str:
-    """The gist of an error body, for a message: a JSON ``errors`` list (Autotask) or
-    ``message``, or plain text; nothing for HTML pages or other content. At most
-    :data:`EXCERPT` characters, on one line."""
-    kind = response.headers.get("Content-Type", "").lower()
-    text = ""
-    if "json" in kind:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        if isinstance(payload, dict):
-            errors, message = payload.get("errors"), payload.get("message")
-            if isinstance(errors, list) and errors:
-                text = "; ".join(str(e) for e in errors)
-            elif isinstance(message, str):
-                text = message
-    elif kind.startswith("text/plain"):
-        text = response.text
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
 def _unreachable(call: _Call, error: httpx.TransportError) -> PsaError:

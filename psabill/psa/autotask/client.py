@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import ssl
 import time
 from datetime import date
 from decimal import Decimal
@@ -28,13 +27,13 @@ import httpx
 from psabill.config.models import AutotaskPsa
 from psabill.core.entities import Addition, CatalogItem, NewAddition, NewCatalogItem
 from psabill.core.report import PacingStats
-from psabill.errors import ConfigError, PsaError
+from psabill.errors import PsaError
 from psabill.psa.autotask import mapping as at
 from psabill.psa.autotask.deltas import DeltaPoster
 from psabill.psa.autotask.reads import AtReads
 from psabill.psa.autotask.session import AutotaskLogin, AutotaskSession
 from psabill.psa.base import AccessReport, DeltaJournal, NoJournal
-from psabill.psa.http import HttpClient, HttpSettings
+from psabill.psa.http_setup import psa_http
 from psabill.psa.pacing import Monotonic, RetryPolicy, Sleep, WallClock, utc_now
 from psabill.psa.tasks import AsyncClosing
 
@@ -60,16 +59,16 @@ class AutotaskClient(AtReads, AsyncClosing):
         wall: WallClock = utc_now,
         rng: random.Random | None = None,
     ) -> None:
-        settings = HttpSettings(
-            timeout=float(psa.timeout) if timeout is None else timeout,
-            concurrency=psa.concurrency,
-            rate_limit=psa.rate_ceiling,
-            verify=_tls(psa),
-            policy=policy or RetryPolicy(max_retries=psa.retries),
-            user_agent="psabill (Autotask)",
-        )
-        http = HttpClient(
-            settings, transport=transport, sleep=sleep, monotonic=monotonic, wall=wall, rng=rng
+        http = psa_http(
+            psa,
+            "Autotask",
+            policy=policy,
+            timeout=timeout,
+            transport=transport,
+            sleep=sleep,
+            monotonic=monotonic,
+            wall=wall,
+            rng=rng,
         )
         login = AutotaskLogin(
             psa.username, psa.integration_code.get_secret_value(), psa.secret.get_secret_value()
@@ -172,15 +171,3 @@ def _no_zero(where: str) -> PsaError:
         hint="remove the service from the contract in Autotask if the customer no longer has "
         'it, or set on_usage_gone = "keep" for the product so psabill leaves it as it is',
     )
-
-
-def _tls(psa: AutotaskPsa) -> ssl.SSLContext | bool:
-    if psa.ca_bundle is None:
-        return True
-    try:
-        return ssl.create_default_context(cafile=str(psa.ca_bundle))
-    except (OSError, ssl.SSLError) as error:
-        raise ConfigError(
-            f"psa.ca_bundle {str(psa.ca_bundle)!r} cannot be used: {error}",
-            hint="point psa.ca_bundle at a readable PEM file of CA certificates",
-        ) from None

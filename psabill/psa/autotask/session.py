@@ -19,7 +19,8 @@ from typing import Any, Literal
 import httpx
 
 from psabill.errors import PsaError, UnknownOutcome
-from psabill.psa.http import HttpClient, body_excerpt
+from psabill.psa.http import HttpClient
+from psabill.psa.http_setup import body_excerpt
 
 THREADS = 3
 PAGE = 500

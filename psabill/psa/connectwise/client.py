@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import ssl
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -27,14 +26,14 @@ import httpx
 from psabill.config.models import ConnectWisePsa
 from psabill.core.entities import Addition, CatalogItem, Company, NewAddition, NewCatalogItem
 from psabill.core.report import PacingStats
-from psabill.errors import ConfigError, PsaError, UnknownOutcome
+from psabill.errors import PsaError, UnknownOutcome
 from psabill.psa.base import AccessReport
 from psabill.psa.connectwise import bodies
 from psabill.psa.connectwise import mapping as cw
 from psabill.psa.connectwise.reads import CwReads
 from psabill.psa.connectwise.session import CwSession
 from psabill.psa.connectwise.urls import parse_site
-from psabill.psa.http import HttpClient, HttpSettings
+from psabill.psa.http_setup import psa_http
 from psabill.psa.pacing import Monotonic, RetryPolicy, Sleep, WallClock, utc_now
 from psabill.psa.tasks import AsyncClosing
 
@@ -62,16 +61,16 @@ class ConnectWiseClient(CwReads, AsyncClosing):
         rng: random.Random | None = None,
     ) -> None:
         site = parse_site(psa.site)
-        settings = HttpSettings(
-            timeout=float(psa.timeout) if timeout is None else timeout,
-            concurrency=psa.concurrency,
-            rate_limit=psa.rate_ceiling,
-            verify=_tls(psa),
-            policy=policy or RetryPolicy(max_retries=psa.retries),
-            user_agent="psabill (ConnectWise)",
-        )
-        http = HttpClient(
-            settings, transport=transport, sleep=sleep, monotonic=monotonic, wall=wall, rng=rng
+        http = psa_http(
+            psa,
+            "ConnectWise",
+            policy=policy,
+            timeout=timeout,
+            transport=transport,
+            sleep=sleep,
+            monotonic=monotonic,
+            wall=wall,
+            rng=rng,
         )
         super().__init__(CwSession(psa, site, http))
         self.http = http
@@ -230,18 +229,6 @@ class ConnectWiseClient(CwReads, AsyncClosing):
         from psabill.psa.connectwise.access import check_access
 
         return await check_access(self.session)
-
-
-def _tls(psa: ConnectWisePsa) -> ssl.SSLContext | bool:
-    if psa.ca_bundle is None:
-        return True
-    try:
-        return ssl.create_default_context(cafile=str(psa.ca_bundle))
-    except (OSError, ssl.SSLError) as error:
-        raise ConfigError(
-            f"psa.ca_bundle {str(psa.ca_bundle)!r} cannot be used: {error}",
-            hint="point psa.ca_bundle at a readable PEM file of CA certificates",
-        ) from None
 
 
 def _gave_up(unknown: UnknownOutcome) -> PsaError:

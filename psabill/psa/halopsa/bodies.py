@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ssl
 from decimal import Decimal
 from typing import Any
 
-from psabill.config.connection_models import HaloPsa
 from psabill.core.entities import Addition, CatalogItem, NewAddition, NewCatalogItem
-from psabill.errors import ConfigError, PsaError
+from psabill.errors import PsaError
 from psabill.psa.halopsa import mapping as halo
 
 
@@ -43,18 +41,6 @@ def item_body(new: NewCatalogItem) -> dict[str, Any]:
     if new.cost is not None:
         body["costprice"] = body["recurringcost"] = float(new.cost)
     return body
-
-
-def tls(psa: HaloPsa) -> ssl.SSLContext | bool:
-    if psa.ca_bundle is None:
-        return True
-    try:
-        return ssl.create_default_context(cafile=str(psa.ca_bundle))
-    except (OSError, ssl.SSLError) as error:
-        raise ConfigError(
-            f"psa.ca_bundle {str(psa.ca_bundle)!r} cannot be used: {error}",
-            hint="point psa.ca_bundle at a readable PEM file of CA certificates",
-        ) from None
 
 
 def usable(item: CatalogItem) -> CatalogItem:

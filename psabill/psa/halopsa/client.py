@@ -35,10 +35,10 @@ from psabill.core.report import PacingStats
 from psabill.errors import PsaError, UnknownOutcome
 from psabill.psa.base import AccessReport
 from psabill.psa.halopsa import mapping as halo
-from psabill.psa.halopsa.bodies import item_body, line_body, not_applied, tls, usable, wire
+from psabill.psa.halopsa.bodies import item_body, line_body, not_applied, usable, wire
 from psabill.psa.halopsa.reads import HaloReads
 from psabill.psa.halopsa.session import HaloSession
-from psabill.psa.http import HttpClient, HttpSettings
+from psabill.psa.http_setup import psa_http
 from psabill.psa.pacing import Monotonic, RetryPolicy, Sleep, WallClock, utc_now
 from psabill.psa.tasks import AsyncClosing
 
@@ -64,16 +64,16 @@ class HaloClient(HaloReads, AsyncClosing):
         wall: WallClock = utc_now,
         rng: random.Random | None = None,
     ) -> None:
-        settings = HttpSettings(
-            timeout=float(psa.timeout) if timeout is None else timeout,
-            concurrency=psa.concurrency,
-            rate_limit=psa.rate_ceiling,
-            verify=tls(psa),
-            policy=policy or RetryPolicy(max_retries=psa.retries),
-            user_agent="psabill (HaloPSA)",
-        )
-        http = HttpClient(
-            settings, transport=transport, sleep=sleep, monotonic=monotonic, wall=wall, rng=rng
+        http = psa_http(
+            psa,
+            "HaloPSA",
+            policy=policy,
+            timeout=timeout,
+            transport=transport,
+            sleep=sleep,
+            monotonic=monotonic,
+            wall=wall,
+            rng=rng,
         )
         super().__init__(HaloSession(psa, http, monotonic=monotonic, sleep=sleep), wall)
         self.http = http
