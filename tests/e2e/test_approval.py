@@ -1,4 +1,9 @@
-"""Approval before push, end to end: scheduled runs plan; an admin with pay approves that plan."""
+"""Approval before push, end to end: scheduled runs plan; an admin with pay approves that plan.
+
+The plan -> approve -> push path runs on each PSA (``approving`` is over ``psa_world``); the
+refusals, mail and monitoring of a plan never reach the PSA's writes and run on ConnectWise
+(``approving_cw``).
+"""
 
 from __future__ import annotations
 
@@ -31,8 +36,7 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def approving(world: World) -> World:
+def _requiring_approval(world: World) -> World:
     """The demo world with `[approval] required = true` and a second admin who only views."""
     config = world.setup.config
     extra = (
@@ -40,6 +44,18 @@ def approving(world: World) -> World:
     )
     config.write_text(config.read_text() + "\n" + extra)
     return world
+
+
+@pytest.fixture
+def approving(psa_world: World) -> World:
+    """:func:`_requiring_approval` on each PSA."""
+    return _requiring_approval(psa_world)
+
+
+@pytest.fixture
+def approving_cw(world: World) -> World:
+    """:func:`_requiring_approval` on ConnectWise."""
+    return _requiring_approval(world)
 
 
 def _ledger(world: World) -> Ledger:
@@ -54,12 +70,13 @@ def _plan(world: World) -> dict[str, object]:
 
 
 def test_a_scheduled_run_only_plans_and_pushes_nothing(approving: World) -> None:
-    before = approving.sandbox.store.dump()["additions"]
+    before = approving.state()
     result = approving.psabill("sync", now=DUE_AT)
     assert result.exit_code == 0, result.output
     assert "run 1: planned" in result.stdout
     assert "`psabill approve 1 --as EMAIL`" in result.stdout
-    assert approving.sandbox.store.dump()["additions"] == before
+    assert approving.state() == before
+    assert approving.writes() == []
     with _ledger(approving) as ledger:
         (run,) = ledger.runs()
         assert (run.trigger, run.outcome, run.period) == ("scheduled", "planned", "2026-11,2026-12")
@@ -107,25 +124,24 @@ def test_approve_applies_exactly_that_plan_and_records_who(approving: World) -> 
     assert json.loads(after.stdout)["outcome"] == "not_due"
 
 
-def test_a_plan_is_approved_once(approving: World) -> None:
-    _plan(approving)
-    assert approving.psabill("approve", "1", "--as", BOSS).exit_code == 0
-    twice = approving.psabill("approve", "1", "--as", BOSS)
+def test_a_plan_is_approved_once(approving_cw: World) -> None:
+    _plan(approving_cw)
+    assert approving_cw.psabill("approve", "1", "--as", BOSS).exit_code == 0
+    twice = approving_cw.psabill("approve", "1", "--as", BOSS)
     assert twice.exit_code == 2
     assert f"run 1 was already approved by {BOSS} (run 2)" in twice.output
 
 
 def test_approve_refuses_a_changed_psa_and_says_what_changed(approving: World) -> None:
     _plan(approving)
-    approving.sandbox.store.add_addition(
-        ACME_MS, "M365-BP", 3, effective_date="2024-01-01T00:00:00Z"
-    )
-    before = approving.sandbox.store.dump()["additions"]
+    approving.add_line(ACME_MS, "M365-BP", 3)
+    before = approving.state()
     stale = approving.psabill("approve", "1", "--as", BOSS)
     assert stale.exit_code == 1
-    assert f"the PSA changed since the plan was computed: agreement #{ACME_MS}" in stale.output
-    assert "M365-BP x3" in stale.output
-    assert approving.sandbox.store.dump()["additions"] == before
+    acme = approving.agreement(ACME_MS)
+    assert f"the PSA changed since the plan was computed: agreement #{acme}" in stale.output
+    assert f"{approving.ids.catalog('M365-BP')} x3" in stale.output
+    assert approving.state() == before
     # The next scheduled invocation plans afresh; the stale plan is superseded.
     fresh = approving.psabill("sync", "--json", now=LATER)
     assert json.loads(fresh.stdout)["outcome"] == "planned"
@@ -145,12 +161,12 @@ def test_approve_refuses_a_changed_psa_and_says_what_changed(approving: World) -
         (("approve", "9", "--as", BOSS), "no run 9 in the ledger"),
     ],
 )
-def test_approve_refusals(approving: World, args: tuple[str, ...], message: str) -> None:
-    _plan(approving)
-    result = approving.psabill(*args)
+def test_approve_refusals(approving_cw: World, args: tuple[str, ...], message: str) -> None:
+    _plan(approving_cw)
+    result = approving_cw.psabill(*args)
     assert result.exit_code == 2
     assert message in result.output
-    with _ledger(approving) as ledger:
+    with _ledger(approving_cw) as ledger:
         assert len(ledger.runs()) == 1
 
 
@@ -163,16 +179,16 @@ def test_only_a_planned_run_can_be_approved(approving: World) -> None:
     )
 
 
-def test_approve_without_a_ledger(approving: World) -> None:
-    result = approving.psabill("approve", "1", "--as", BOSS)
+def test_approve_without_a_ledger(approving_cw: World) -> None:
+    result = approving_cw.psabill("approve", "1", "--as", BOSS)
     assert result.exit_code == 2
     assert "there is no ledger yet" in result.output
 
 
-def test_a_push_by_hand_records_the_admin(world: World) -> None:
-    result = world.psabill("sync", "--now", "--as", BOSS)
+def test_a_push_by_hand_records_the_admin(psa_world: World) -> None:
+    result = psa_world.psabill("sync", "--now", "--as", BOSS)
     assert result.exit_code == 0, result.output
-    with _ledger(world) as ledger:
+    with _ledger(psa_world) as ledger:
         (run,) = ledger.runs()
     assert (run.trigger, run.acting_admin) == ("manual", BOSS)
 
@@ -193,11 +209,11 @@ def test_a_push_by_hand_needs_an_admin_with_pay_when_approval_is_required(
     assert not ledger_path(approving.setup.state_dir).exists()
 
 
-def test_the_plan_is_mailed_to_the_admins_who_view(approving: World) -> None:
-    _plan(approving)
+def test_the_plan_is_mailed_to_the_admins_who_view(approving_cw: World) -> None:
+    _plan(approving_cw)
     messages = [
         email.message_from_bytes(path.read_bytes())
-        for path in sorted(approving.setup.mail_dir.glob("*.eml"))
+        for path in sorted(approving_cw.setup.mail_dir.glob("*.eml"))
     ]
     to_admins = [m for m in messages if BOSS in str(m["To"])]
     assert to_admins, [str(m["Subject"]) for m in messages]
@@ -206,23 +222,23 @@ def test_the_plan_is_mailed_to_the_admins_who_view(approving: World) -> None:
     assert "psabill approve 1" in body
 
 
-def test_a_planned_run_is_a_healthy_run_for_monitoring(approving: World) -> None:
+def test_a_planned_run_is_a_healthy_run_for_monitoring(approving_cw: World) -> None:
     with ping_server() as server:
-        config = approving.setup.config
+        config = approving_cw.setup.config
         config.write_text(config.read_text() + f'\n[monitoring]\nping_url = "{server.url}"\n')
-        assert approving.psabill("sync", now=DUE_AT).exit_code == 0  # planned
-        assert approving.psabill("sync", now=LATER).exit_code == 0  # still awaiting approval
+        assert approving_cw.psabill("sync", now=DUE_AT).exit_code == 0  # planned
+        assert approving_cw.psabill("sync", now=LATER).exit_code == 0  # still awaiting approval
     paths = [path for _, path in server.hits]
     success = paths[1]
     assert paths == [f"{success}/start", success, f"{success}/start", success]
 
 
 def test_an_old_plan_cannot_be_approved_after_a_later_period_was_planned(
-    approving: World,
+    approving_cw: World,
 ) -> None:
-    assert _plan(approving)["outcome"] == "planned"  # run 1: 2026-12 (and Müller's 2026-11)
-    later = approving.psabill("sync", "--json", now="2027-01-01T11:30:00+00:00")
+    assert _plan(approving_cw)["outcome"] == "planned"  # run 1: 2026-12 (and Müller's 2026-11)
+    later = approving_cw.psabill("sync", "--json", now="2027-01-01T11:30:00+00:00")
     assert json.loads(later.stdout)["outcome"] == "planned"  # run 2: 2027-01
-    refused = approving.psabill("approve", "1", "--as", BOSS, now="2027-01-01T12:00:00+00:00")
+    refused = approving_cw.psabill("approve", "1", "--as", BOSS, now="2027-01-01T12:00:00+00:00")
     assert refused.exit_code == 2
     assert "superseded by run 2" in refused.output

@@ -3,6 +3,8 @@
 A new addition carries the catalog item's (or the mapping's) description, price and cost,
 never the SKU and never a price left to the PSA; only an agreement active on the billing date
 is billed. The sandbox copies nothing from the catalog, so what is stored is what was sent.
+Which agreement bills (expired, not started, the billing date) is judged on each PSA
+(``psa_world``); what a new line carries is read from ConnectWise's records.
 """
 
 from __future__ import annotations
@@ -123,37 +125,43 @@ def test_a_catalog_price_of_zero_is_sent_as_zero(world: World) -> None:
     assert all({"unitPrice", "unitCost", "description"} <= set(p) for p in recording.posts)
 
 
-def test_an_expired_agreement_is_an_error_line_naming_it(world: World) -> None:
+def test_an_expired_agreement_is_an_error_line_naming_it(psa_world: World) -> None:
     # Contoso's only Managed Services agreement ended on 2024-06-30 (never cancelled).
-    assert world.psabill("customers", "map", "bh-lp-2002", "Contoso").exit_code == 0
+    world = psa_world
+    contoso = world.ids.company("Contoso")
+    assert world.psabill("customers", "map", "bh-lp-2002", contoso).exit_code == 0
     result = world.psabill("sync", "--now", "--json")
     assert result.exit_code == 3, result.output
     lines = json.loads(result.stdout)["plan"]["lines"]
     [line] = [x for x in lines if x["customer"] == "lastpass:bh-lp-2002"]
     assert line["action"] == "error"
     assert line["agreement_name"] == "Contoso - Managed Services (2022-2024)"
+    expired = world.agreement(CONTOSO_MS)
     assert line["why"].endswith(
-        '"Contoso - Managed Services (2022-2024)" (#1509) is Expired (ended 2024-06-30)'
+        f'"Contoso - Managed Services (2022-2024)" (#{expired}) is Expired (ended 2024-06-30)'
     )
-    assert not [row for row in world.additions() if row["agreementId"] == CONTOSO_MS]
+    assert not [key for key in world.quantities() if key[0] == CONTOSO_MS]
     assert {x["action"] for x in lines if x is not line} <= {"create", "update"}
 
 
-def test_the_billing_date_decides_whether_an_agreement_is_active(world: World) -> None:
+def test_the_billing_date_decides_whether_an_agreement_is_active(psa_world: World) -> None:
     """On 2024-06-03 Contoso's Managed Services agreement still ran, whatever it says today."""
-    assert world.psabill("customers", "map", "bh-lp-2002", "Contoso").exit_code == 0
+    world = psa_world
+    contoso = world.ids.company("Contoso")
+    assert world.psabill("customers", "map", "bh-lp-2002", contoso).exit_code == 0
     result = world.psabill("sync", "--now", "--dry-run", "--json", now="2024-06-03T12:00:00Z")
     assert result.exit_code == 0, result.output
     lines = json.loads(result.stdout)["plan"]["lines"]
     [line] = [x for x in lines if x["customer"] == "lastpass:bh-lp-2002"]
-    assert (line["action"], line["agreement_id"]) == ("create", CONTOSO_MS)
+    assert (line["action"], line["agreement_id"]) == ("create", world.agreement(CONTOSO_MS))
 
 
-def test_a_not_yet_started_agreement_is_never_billed(world: World) -> None:
-    _rewrite(
-        world,
-        'name = "Northwind Logistics"\npsa_company = "Northwind"\n',
-        'name = "Northwind Logistics"\npsa_company = "Northwind"\nsettings = "custom"\n'
+def test_a_not_yet_started_agreement_is_never_billed(psa_world: World) -> None:
+    world = psa_world
+    northwind = f'name = "Northwind Logistics"\npsa_company = "{world.ids.company("Northwind")}"\n'
+    world.rewrite(
+        northwind,
+        f'{northwind}settings = "custom"\n'
         'contract = { agreement_type = "Managed Services", '
         'agreement_name = "Northwind - Managed Services (next term)" }\n',
     )
@@ -161,13 +169,14 @@ def test_a_not_yet_started_agreement_is_never_billed(world: World) -> None:
     assert result.exit_code == 3, result.output
     assert "Northwind - Managed Services (next term)" in result.output
     assert "is Inactive (starts 2099-01-01)" in " ".join(result.output.split())
-    live = _live(world)
-    assert live[(NORTHWIND_MS, "GOTO-CONNECT-STD")]["quantity"] == 55.0
-    assert not [row for row in world.additions() if row["agreementId"] == NORTHWIND_NEXT]
+    quantities = world.quantities()
+    assert quantities[(NORTHWIND_MS, "GOTO-CONNECT-STD")] == 55.0
+    assert not [key for key in quantities if key[0] == NORTHWIND_NEXT]
 
 
-def test_expired_and_future_terms_beside_the_active_one_are_ignored(world: World) -> None:
+def test_expired_and_future_terms_beside_the_active_one_are_ignored(psa_world: World) -> None:
     """Northwind has three Managed Services agreements; only one is active, and it is billed."""
+    world = psa_world
     northwind = [
         a["agreementStatus"]
         for a in world.sandbox.store.dump()["agreements"]
@@ -176,7 +185,7 @@ def test_expired_and_future_terms_beside_the_active_one_are_ignored(world: World
     assert sorted(northwind) == ["Active", "Expired", "Inactive"]
     result = world.psabill("sync", "--now")
     assert result.exit_code == 0, result.output
-    assert _live(world)[(NORTHWIND_MS, "GOTO-CONNECT-STD")]["quantity"] == 58.0
+    assert world.quantities()[(NORTHWIND_MS, "GOTO-CONNECT-STD")] == 58.0
 
 
 def test_a_saved_plan_without_prices_never_creates_an_addition_at_zero(world: World) -> None:

@@ -1,4 +1,8 @@
-"""Failures that change a bill are never quiet: missed periods and summaries stuck unsent."""
+"""Failures that change a bill are never quiet: missed periods and summaries stuck unsent.
+
+Each runs once per PSA (``psa_world``): whatever the PSA, a missed period, a stuck summary or a
+run that died is reported.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,10 @@ def _alerts(world: World) -> list[str]:
     ]
 
 
-def test_a_missed_period_is_reported_once_under_q_in_json_by_mail_and_ping(world: World) -> None:
+def test_a_missed_period_is_reported_once_under_q_in_json_by_mail_and_ping(
+    psa_world: World,
+) -> None:
+    world = psa_world
     assert world.psabill("sync", now=DUE).exit_code == 0
     with ping_server() as server:
         _append(world, f'\n[monitoring]\nping_url = "{server.url}"\ntimeout = 2\n')
@@ -74,7 +81,8 @@ def test_a_missed_period_is_reported_once_under_q_in_json_by_mail_and_ping(world
     assert len(_alerts(world)) == 1
 
 
-def test_a_summary_stuck_past_alert_after_is_an_error_and_pings_fail(world: World) -> None:
+def test_a_summary_stuck_past_alert_after_is_an_error_and_pings_fail(psa_world: World) -> None:
+    world = psa_world
     port = dead_url().split(":")[2].split("/")[0]  # nothing listens there
     smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
     text = world.setup.config.read_text(encoding="utf-8").replace('transport = "folder"', "")
@@ -99,7 +107,8 @@ def test_a_summary_stuck_past_alert_after_is_an_error_and_pings_fail(world: Worl
     assert [path for _, path in server.hits] == [f"/ping/{SECRET}/start", f"/ping/{SECRET}/fail"]
 
 
-def test_a_period_billed_by_hand_after_its_slot_is_not_reported_as_missed(world: World) -> None:
+def test_a_period_billed_by_hand_after_its_slot_is_not_reported_as_missed(psa_world: World) -> None:
+    world = psa_world
     assert world.psabill("sync", now=DUE).exit_code == 0
     by_hand = world.psabill("sync", "--now", now=LATE)
     assert by_hand.exit_code == 0, by_hand.output
@@ -109,7 +118,8 @@ def test_a_period_billed_by_hand_after_its_slot_is_not_reported_as_missed(world:
     assert later.output == ""
 
 
-def test_a_run_is_never_recorded_finished_without_its_summaries(world: World) -> None:
+def test_a_run_is_never_recorded_finished_without_its_summaries(psa_world: World) -> None:
+    world = psa_world
     """The run's end and its summaries are one ledger transaction: a kill right after the
     run finished (before any delivery) can delay its summary, never lose it."""
     runner = Runner(load_config(world.setup.config, {}), world.setup.state_dir, {})
@@ -125,7 +135,8 @@ def test_a_run_is_never_recorded_finished_without_its_summaries(world: World) ->
     assert "summary email" in report.mail_queued.values()
 
 
-def test_a_run_that_died_midway_is_named_by_the_next(world: World) -> None:
+def test_a_run_that_died_midway_is_named_by_the_next(psa_world: World) -> None:
+    world = psa_world
     config = load_config(world.setup.config, {})
     with Ledger.open(ledger_path(world.setup.state_dir)) as ledger:  # a run that never ended
         ledger.start_run(trigger="manual", started_at=datetime(2026, 12, 1, 11, tzinfo=UTC))

@@ -1,5 +1,5 @@
 """`psabill plan` gates CI: it exits as `sync` would (0, 3 failing or stopped lines, 4 a guard
-would hold), over the real sandbox, and still writes nothing anywhere."""
+would hold), over the real sandbox of each PSA, and still writes nothing anywhere."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from tests.e2e.conftest import World
 
 
 def _break_contoso(world: World) -> None:
-    text = world.setup.config.read_text()
-    assert text.count('psa_company = "Contoso"') == 1
-    world.setup.config.write_text(text.replace('psa_company = "Contoso"', 'psa_company = "Typo"'))
+    contoso = f'psa_company = "{world.ids.company("Contoso")}"'
+    assert world.setup.config.read_text().count(contoso) == 1
+    world.rewrite(contoso, 'psa_company = "Typo"')
 
 
 def _stop_lastpass(world: World) -> None:
@@ -41,11 +41,12 @@ def _nothing(world: World) -> None:
     ],
 )
 def test_plan_exits_with_the_code_sync_would_and_writes_nothing(
-    world: World, change: object, code: int, action: str | None
+    psa_world: World, change: object, code: int, action: str | None
 ) -> None:
+    world = psa_world
     assert callable(change)
     change(world)
-    before = world.sandbox.store.dump()
+    before = world.state()
 
     result = world.psabill("plan")
     as_json = world.psabill("plan", "--json")
@@ -58,12 +59,14 @@ def test_plan_exits_with_the_code_sync_would_and_writes_nothing(
     if action is not None:
         assert action in actions
     assert not actions & {"error", "stopped", "held", "paused", "ambiguous"} or code != 0
-    assert world.sandbox.store.dump() == before
-    assert all(entry.method == "GET" for entry in world.sandbox.requests())
+    assert world.state() == before
+    assert world.sandbox.requests()
+    assert world.writes() == []
     assert not world.setup.state_dir.exists()
 
 
-def test_sync_exits_as_the_plan_said(world: World) -> None:
+def test_sync_exits_as_the_plan_said(psa_world: World) -> None:
+    world = psa_world
     _drop_northwind(world)
     assert world.psabill("plan").exit_code == 4
     assert world.psabill("sync", "--now").exit_code == 4
