@@ -92,6 +92,16 @@ class AutotaskClient(AtReads, AsyncClosing):
 
         return await check_access(self.session)
 
+    async def additions(self, agreement_id: int, on: date | None = None) -> list[Addition]:
+        """The contract's services and their units on ``on``; with a journal, every open entry
+        of those services is settled by a read on its day when it can be (a run killed after
+        its adjustment landed leaves one that no later write of that service may come for)."""
+        found = await super().additions(agreement_id, on)
+        if self.journal.keeps:
+            for addition in found:
+                await self.deltas.settle_quietly(agreement_id, addition.product_id)
+        return found
+
     # -- writes --------------------------------------------------------------------------------
 
     async def update_addition_quantity(
@@ -149,7 +159,7 @@ class AutotaskClient(AtReads, AsyncClosing):
         )
 
     def _target(self, quantity: Decimal, where: str) -> int:
-        if getattr(self.journal, "keeps", True) is False:
+        if not self.journal.keeps:
             raise PsaError(
                 f"not changing units of {where}: this Autotask client is read-only",
                 hint="Autotask units change only by deltas, and psabill posts one only with "

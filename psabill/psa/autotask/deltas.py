@@ -87,6 +87,17 @@ class DeltaPoster:
             else:
                 raise _unresolved(entry, units)
 
+    async def settle_quietly(self, contract_id: int, service_id: int) -> None:
+        """:meth:`settle_open` where a read can settle; an entry it cannot settle stays open
+        (the next write of the pair stops on it, naming it) and a failed read changes nothing."""
+        if not self.journal.open_entries(contract_id, service_id):
+            return
+        async with self.lock(contract_id, service_id):
+            try:
+                await self.settle_open(contract_id, service_id)
+            except PsaError:
+                return
+
     async def _check_contract(self, contract_id: int, day: date) -> None:
         """What Autotask would refuse with a 500 (an unknown outcome), refused here first."""
         row = await self.reads.contract(contract_id)

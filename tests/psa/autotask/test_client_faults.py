@@ -139,6 +139,26 @@ def test_a_previous_runs_delta_that_landed_is_never_posted_twice(
     assert units(autotask, ACME_SOPHOS) == 50
 
 
+def test_a_read_settles_an_open_entry_when_no_write_comes_for_its_service(
+    autotask: AutotaskSandbox,
+) -> None:
+    """A run killed after its adjustment landed: the next run finds the units right, writes
+    nothing, and must still settle the entry (else it alarms run after run)."""
+    journal = MemoryJournal()
+    landed = journal.sending(Delta(ACME, SOPHOS, ACME_SOPHOS, DAY, Decimal(42), Decimal(3)))
+    autotask.world.adjust(ACME, SOPHOS, ACME_SOPHOS, DAY, 3, seeded=False)
+    unclear = journal.sending(Delta(ACME, SOPHOS + 1, None, DAY, Decimal(7), Decimal(1)))
+
+    async def read() -> None:
+        async with make_client(autotask, journal, retries=3) as client:
+            await client.additions(ACME, DAY)
+
+    asyncio.run(read())
+    assert journal.entries[landed].state == "landed"
+    assert journal.entries[unclear].state == "sending"  # no such service: left for a person
+    assert posts(autotask) == 0
+
+
 def test_an_open_entry_that_fits_neither_way_stops_the_write(autotask: AutotaskSandbox) -> None:
     journal = MemoryJournal()
     journal.sending(Delta(ACME, SOPHOS, ACME_SOPHOS, DAY, Decimal(10), Decimal(2)))
