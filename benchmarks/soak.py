@@ -1,6 +1,7 @@
 """Soak: at least N fault-injected sync runs against the sandbox, every one of them checked.
 
-    python benchmarks/soak.py --runs 1000 [--steps 8] [--jobs 2] [--seed 0] [--json FILE]
+    python benchmarks/soak.py --runs 1000 [--kills 100] [--psa all] [--steps 8] [--jobs 2]
+                              [--seed 0] [--json FILE]
 
 Run it from the repository root. Each episode is a fresh sandbox world
 (``tests/reliability/fault_world.py``): some customers' products have an addition, some none,
@@ -14,9 +15,15 @@ answers lost after the write was committed. About a third of the runs go without
 converge and a plan after it must write nothing. Episodes run in ``--jobs`` processes; the
 seed of an episode alone reproduces it.
 
-Prints (and with ``--json FILE`` writes) the figures: runs, faults injected by kind (as the
-sandbox counted them), duplicates found, confirmed-vs-PSA mismatches, runs that did not
-converge, other problems. Exits 1 if any of those is found, 0 otherwise.
+``--psa connectwise|autotask|halopsa|all`` (default all) runs both phases on each PSA's
+sandbox, the same world translated (see ``tests/reliability/psa_kinds.py`` for each PSA's
+fault kinds: Halo writes only by POST, Autotask only by POSTing adjustments). On Autotask every
+run is also checked for deltas posted twice or outside the journal.
+
+Prints (and with ``--json FILE`` writes) the figures per PSA: runs, faults injected by kind (as
+the sandbox counted them), duplicates found, confirmed-vs-PSA mismatches, Autotask delta-sum
+mismatches, runs that did not converge, other problems, kills by stage. Exits 1 if any of
+those is found, 0 otherwise.
 
 The soak is a list of phases (:data:`PHASES`); ``main`` runs each one its arguments ask for
 and merges their figures. Another phase (e.g. in-run SIGKILLs) is one more :class:`Phase`.
@@ -55,6 +62,20 @@ KIND_NAMES = {
     "lose_response:PATCH": "PATCH committed, answer lost",
     "lose_response:GET": "GET answered, answer lost",
 }
+PSA_NAMES = {
+    "429": "429 Too Many Requests, with Retry-After",
+    "500": "500 Internal Server Error",
+    "503": "503 Service Unavailable (proxy page)",
+    "drop": "connection dropped before the request was read",
+    "slow": "answer slower than the client's timeout",
+    "lost POST": "POST processed, answer lost",
+    "lost PATCH": "PATCH processed, answer lost",
+    "lost adjustment": "adjustment POST processed, answer lost",
+    "lost query": "query POST answered, answer lost",
+    "lost create": "line create POST processed, answer lost",
+    "lost update": "line update POST processed, answer lost",
+}
+PSAS = ("connectwise", "autotask", "halopsa")
 
 
 @dataclass
@@ -71,8 +92,8 @@ class PhaseResult:
 class Phase:
     name: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], PhaseResult | None]
-    """``None`` when the arguments do not ask for this phase."""
+    run: Callable[[argparse.Namespace], list[PhaseResult]]
+    """One result per PSA; none when the arguments do not ask for this phase."""
 
 
 # -- the fault phase ----------------------------------------------------------------------------
@@ -83,6 +104,12 @@ def _fault_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=8, help="usage changes per episode")
     parser.add_argument("--seed", type=int, default=0, help="the first episode's seed")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes")
+    parser.add_argument(
+        "--psa",
+        choices=(*PSAS, "all"),
+        default="all",
+        help="the PSA whose sandbox both phases run against (default: each in turn)",
+    )
 
 
 def _quiet() -> None:
@@ -90,43 +117,56 @@ def _quiet() -> None:
     logging.getLogger("psabill").setLevel(logging.ERROR)
 
 
-def _episode(task: tuple[int, int]) -> Tally:
-    seed, steps = task
+def _kinds(args: argparse.Namespace) -> tuple[str, ...]:
+    return PSAS if args.psa == "all" else (args.psa,)
+
+
+def _episode(task: tuple[int, int, str]) -> Tally:
+    seed, steps, kind = task
     tally = Tally()
-    with tempfile.TemporaryDirectory(prefix=f"psabill-soak-{seed}-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"psabill-soak-{kind}-{seed}-") as scratch:
         try:
-            run_episode(Path(scratch), seed, steps, tally)
+            run_episode(Path(scratch), seed, steps, tally, kind=kind)
         except Exception as exc:  # a bug in the soak or psabill: report it, keep soaking
-            tally.problem("error", f"seed {seed}: {exc!r}")
+            tally.problem("error", f"{kind} seed {seed}: {exc!r}")
     return tally
 
 
-def fault_phase(args: argparse.Namespace) -> PhaseResult | None:
-    if args.runs <= 0:
-        return None
+def fault_phase(args: argparse.Namespace) -> list[PhaseResult]:
+    """``--runs N`` fault-injected runs on each PSA ``--psa`` names."""
+    return [_fault_phase(args, kind) for kind in _kinds(args)] if args.runs > 0 else []
+
+
+def _fault_phase(args: argparse.Namespace, kind: str) -> PhaseResult:
     episodes = math.ceil(args.runs / args.steps)
-    tasks = [(seed, args.steps) for seed in range(args.seed, args.seed + episodes)]
+    tasks = [(seed, args.steps, kind) for seed in range(args.seed, args.seed + episodes)]
     tally, started = Tally(), time.monotonic()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs), initializer=_quiet) as pool:
         for done, result in enumerate(pool.map(_episode, tasks), start=1):
             tally.merge(result)
             if done % 25 == 0 or done == episodes:
-                print(f"  ... {done}/{episodes} episodes, {tally.runs} runs", file=sys.stderr)
+                say = f"  ... {kind}: {done}/{episodes} episodes, {tally.runs} runs"
+                print(say, file=sys.stderr)
     seconds = time.monotonic() - started
     figures = {**tally.as_json(), "seconds": round(seconds, 1), "jobs": args.jobs}
     failures = len(tally.problems)
-    return PhaseResult("faults", _fault_lines(tally, seconds, args), figures, failures)
+    lines = _fault_lines(tally, seconds, args, kind)
+    return PhaseResult(f"faults {kind}", lines, figures, failures)
 
 
-def _fault_lines(tally: Tally, seconds: float, args: argparse.Namespace) -> list[str]:
+def _fault_lines(tally: Tally, seconds: float, args: argparse.Namespace, kind: str) -> list[str]:
     figures = tally.as_json()
     lines = [
-        f"fault phase: {tally.runs} fault-injected runs (+{tally.clean_runs} without faults) in "
-        f"{tally.episodes} episodes of {args.steps} steps, {args.jobs} processes, {seconds:.0f} s",
-        f"  faults injected: {sum(tally.injected.values())}",
+        f"fault phase ({kind}): {tally.runs} fault-injected runs (+{tally.clean_runs} without "
+        f"faults) in {tally.episodes} episodes of {args.steps} steps, {args.jobs} processes, "
+        f"{seconds:.0f} s",
+        f"  faults injected: {sum(tally.injected.values())}; by kind:",
     ]
-    for kind, count in sorted(tally.injected.items(), key=lambda item: -item[1]):
-        lines.append(f"    {count:>7}  {KIND_NAMES.get(kind, kind)}  [{kind}]")
+    for name, count in sorted(tally.fired.items(), key=lambda item: -item[1]):
+        lines.append(f"    {count:>7}  {PSA_NAMES.get(name, name)}  [{name}]")
+    lines.append("  as the sandbox counted them:")
+    for name, count in sorted(tally.injected.items(), key=lambda item: -item[1]):
+        lines.append(f"    {count:>7}  {KIND_NAMES.get(name, name)}  [{name}]")
     writes = ", ".join(f"{a} {n}" for a, n in sorted(tally.writes.items()))
     others = ", ".join(f"{a} {n}" for a, n in sorted(tally.lines.items()))
     outcomes = ", ".join(f"{a} {n}" for a, n in sorted(tally.outcomes.items()))
@@ -137,6 +177,15 @@ def _fault_lines(tally: Tally, seconds: float, args: argparse.Namespace) -> list
         f"  duplicates found: {figures['duplicates']}",
         f"  confirmed-vs-PSA mismatches: {figures['mismatches']}",
         f"  runs that did not converge: {figures['not_converged']}",
+    ]
+    if kind == "autotask":
+        deltas = ", ".join(f"{name} {n}" for name, n in sorted(tally.deltas.items()))
+        lines += [
+            f"  Autotask deltas checked: {deltas}",
+            f"  Autotask delta mismatches (posted twice, unjournalled, sums): "
+            f"{figures['delta_mismatches']}",
+        ]
+    lines += [
         f"  other problems (ledger, exit code, errors): {figures['other_problems']}",
     ]
     lines += [f"    {problem}" for problem in figures["problems"]]
@@ -146,14 +195,21 @@ def _fault_lines(tally: Tally, seconds: float, args: argparse.Namespace) -> list
 # -- the kill phase -----------------------------------------------------------------------------
 
 
-def kill_phase(args: argparse.Namespace) -> PhaseResult | None:
-    """``--kills N``: SIGKILL N runs inside a stage (tests/reliability/kill_soak.py)."""
+def kill_phase(args: argparse.Namespace) -> list[PhaseResult]:
+    """``--kills N``: SIGKILL N runs inside a stage on each PSA (tests/reliability/kill_soak.py)."""
     if args.kills <= 0:
-        return None
-    tally = kills.kill_phase(
-        args.kills, seed=args.seed, jobs=args.jobs, say=lambda line: print(line, file=sys.stderr)
-    )
-    return PhaseResult("kills", tally.lines(), tally.as_json(), tally.failed())
+        return []
+    results = []
+    for kind in _kinds(args):
+        tally = kills.kill_phase(
+            args.kills,
+            seed=args.seed,
+            jobs=args.jobs,
+            say=lambda line: print(line, file=sys.stderr),
+            kind=kind,
+        )
+        results.append(PhaseResult(f"kills {kind}", tally.lines(), tally.as_json(), tally.failed()))
+    return results
 
 
 PHASES: list[Phase] = [
@@ -174,8 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/soak.py " + " ".join(sys.argv[1:] if argv is None else argv)
     report = Report(command.strip(), datetime.now(UTC).isoformat(timespec="seconds"))
     for phase in PHASES:
-        result = phase.run(args)
-        if result is not None:
+        for result in phase.run(args):
             report.add(result)
     report.print()
     if args.json is not None:

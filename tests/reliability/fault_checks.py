@@ -1,14 +1,17 @@
 """What must hold after every run of a :mod:`~tests.reliability.fault_world`, and the tally.
 
-After every run, faulty or not:
+Judged on any PSA through what it bills today (:meth:`~psabill.sandbox.server.Sandbox.billed`),
+in the world's (customer, SKU) keys. After every run, faulty or not:
 
-* the PSA holds at most one live addition per (agreement, product);
-* every line ``confirmed`` (in the report and in the ledger) is what the PSA holds: the
-  planned quantity on the addition it names, or, for a cancel, no live addition for that key;
+* the PSA bills at most one live line per (agreement, product);
+* every line ``confirmed`` (in the report and in the ledger) is what the PSA bills: the
+  planned quantity, or, for a cancel, no live line for that key;
 * every ``skipped`` line (kept, or held by a guard) left its key as it was;
 * the ledger passes ``PRAGMA integrity_check``, agrees with the report line by line, leaves no
   line ``planned`` or ``sent``, and records the run's outcome;
-* the outcome and exit code follow from the lines (held: guard, exit 4; failed: never 0).
+* the outcome and exit code follow from the lines (held: guard, exit 4; failed: never 0);
+* on Autotask, every posted delta is journalled once and none is posted twice
+  (:mod:`~tests.reliability.psa_deltas`).
 
 After the faults are switched off (:func:`converge`) the next run succeeds, leaves exactly
 what usage and the ``on_usage_gone`` policies say, and a plan made after it writes nothing.
@@ -30,16 +33,16 @@ from tests.reliability.fault_world import (
     KEYS,
     FaultWorld,
     Key,
+    Rows,
     fault_world,
     first_usage,
     kinds_for,
     live_of,
-    next_usage,
     random_faults,
 )
+from tests.reliability.psa_kinds import Terms, live_quantities
 
-Rows = dict[Key, list[dict[str, Any]]]
-PROBLEM_KINDS = ("duplicate", "mismatch", "ledger", "outcome", "not converged", "error")
+PROBLEM_KINDS = ("duplicate", "mismatch", "ledger", "outcome", "not converged", "delta", "error")
 RUN_OUTCOMES = {"success", "partial", "guard"}  # the ledger records anything else as failure
 
 
@@ -53,6 +56,9 @@ class Tally:
     """Runs after the faults were switched off (a sync and a dry run per episode)."""
     episodes: int = 0
     injected: Counter[str] = field(default_factory=Counter)
+    """Faults by the sandbox's own kinds (``status:429``, ``lose_response:POST``, ...)."""
+    fired: Counter[str] = field(default_factory=Counter)  # by the PSA's own fault kinds
+    deltas: Counter[str] = field(default_factory=Counter)  # Autotask: adjustments, entries
     writes: Counter[str] = field(default_factory=Counter)
     """Lines confirmed under faults by action; ``recreate`` counts creates next to a cancel."""
     lines: Counter[str] = field(default_factory=Counter)
@@ -73,6 +79,8 @@ class Tally:
         self.clean_runs += other.clean_runs
         self.episodes += other.episodes
         self.injected.update(other.injected)
+        self.fired.update(other.fired)
+        self.deltas.update(other.deltas)
         self.writes.update(other.writes)
         self.lines.update(other.lines)
         self.outcomes.update(other.outcomes)
@@ -84,29 +92,28 @@ class Tally:
             "clean_runs": self.clean_runs,
             "episodes": self.episodes,
             "faults_injected": dict(sorted(self.injected.items())),
+            "faults_by_kind": dict(sorted(self.fired.items())),
+            "autotask_deltas": dict(sorted(self.deltas.items())),
             "confirmed_writes_under_faults": dict(sorted(self.writes.items())),
             "other_lines_under_faults": dict(sorted(self.lines.items())),
             "outcomes": dict(sorted(self.outcomes.items())),
             "duplicates": self.count("duplicate"),
             "mismatches": self.count("mismatch"),
             "not_converged": self.count("not converged"),
+            "delta_mismatches": self.count("delta"),
             "other_problems": sum(self.count(kind) for kind in ("ledger", "outcome", "error")),
             "problems": [f"{kind}: {text}" for kind, text in self.problems],
         }
 
 
-def quantities(rows: list[dict[str, Any]]) -> list[tuple[int, Decimal]]:
-    return [(row["id"], Decimal(str(row["quantity"]))) for row in rows]
-
-
 def confirmed_problem(
-    action: str, desired: Decimal | None, addition_id: int | None, live: list[dict[str, Any]]
+    terms: Terms, action: str, desired: Decimal | None, has_addition: bool, live: list[Decimal]
 ) -> str | None:
-    """Why a line confirmed as (action, desired, addition) is not what the PSA holds."""
-    if action == "cancel" or (action == "unchanged" and addition_id is None):
-        return f"live {quantities(live)} after a confirmed {action}" if live else None
-    if [(addition_id, desired)] != quantities(live):
-        return f"confirmed {action} #{addition_id} = {desired}, PSA holds {quantities(live)}"
+    """Why a line confirmed as (action, desired) is not what the PSA bills (``live``)."""
+    if action == "cancel" or (action == "unchanged" and not has_addition):
+        return f"live {live} after a confirmed {action}" if live else None
+    if terms.expect(desired) != live:
+        return f"confirmed {action} = {desired}, PSA bills {live}"
     return None
 
 
@@ -118,7 +125,7 @@ def count_lines(report: SyncReport, before: Rows, tally: Tally) -> None:
         line = result.line
         if result.status == "confirmed" and line.writes:
             tally.writes[line.action] += 1
-            key = (line.company or "", line.psa_product or "")
+            key = (line.customer, line.sku)
             if line.action == "create" and before.get(key):
                 tally.writes["recreate"] += 1
         elif result.status == "skipped":
@@ -134,27 +141,32 @@ def check_run(
     live, earlier = live_of(world.additions()), live_of(before)
     for key, rows in sorted(live.items()):
         if len(rows) > 1:
-            tally.problem("duplicate", f"{where}: {len(rows)} live additions for {key}")
+            tally.problem("duplicate", f"{where}: {len(rows)} live lines for {key}")
     for result in report.results:
-        _check_line(result, earlier, live, tally, where)
+        _check_line(world.terms, result, earlier, live, tally, where)
     if report.run_id is not None:
         _check_ledger(world, report, live, tally, where)
     _check_outcome(report, tally, where)
+    for problem in world.deltas()[0]:
+        tally.problem("delta", f"{where}: {problem}")
 
 
-def _check_line(result: LineResult, earlier: Rows, live: Rows, tally: Tally, where: str) -> None:
+def _check_line(
+    terms: Terms, result: LineResult, earlier: Rows, live: Rows, tally: Tally, where: str
+) -> None:
     line = result.line
     if line.company is None or line.psa_product is None:
         return  # never reached an agreement: nothing to compare
-    key = (line.company, line.psa_product)
-    now = live.get(key, [])
+    key = (line.customer, line.sku)
+    now = live_quantities(live.get(key, []))
     if result.status == "confirmed":
-        problem = confirmed_problem(line.action, line.desired, line.addition_id, now)
+        has_addition = line.addition_id is not None
+        problem = confirmed_problem(terms, line.action, line.desired, has_addition, now)
         if problem:
             tally.problem("mismatch", f"{where}: {key}: {problem}")
-    elif result.status == "skipped" and quantities(now) != quantities(earlier.get(key, [])):
-        was = quantities(earlier.get(key, []))
-        text = f"{where}: {key}: {line.action} line skipped, yet {was} became {quantities(now)}"
+    elif result.status == "skipped" and now != live_quantities(earlier.get(key, [])):
+        was = live_quantities(earlier.get(key, []))
+        text = f"{where}: {key}: {line.action} line skipped, yet {was} became {now}"
         tally.problem("mismatch", text)
 
 
@@ -166,7 +178,7 @@ def _check_ledger(
         outcome = conn.execute("SELECT outcome FROM runs WHERE id = ?", (report.run_id,))
         (recorded,) = outcome.fetchone()
         rows = conn.execute(
-            "SELECT company, psa_product, action, status, new_quantity, addition_id"
+            "SELECT customer, product, action, status, new_quantity, addition_id"
             " FROM run_lines WHERE run_id = ? ORDER BY id",
             (report.run_id,),
         ).fetchall()
@@ -178,13 +190,14 @@ def _check_ledger(
     statuses = [(r.line.action, r.status) for r in report.results]
     if [(action, status) for _, _, action, status, _, _ in rows] != statuses:
         tally.problem("ledger", f"{where}: ledger lines differ from the report's")
-    for company, product, action, status, quantity, addition_id in rows:
+    for customer, product, action, status, quantity, addition_id in rows:
         if status != "confirmed":
             continue
         desired = None if quantity is None else Decimal(quantity)
-        problem = confirmed_problem(action, desired, addition_id, live.get((company, product), []))
+        now = live_quantities(live.get((customer, product), []))
+        problem = confirmed_problem(world.terms, action, desired, addition_id is not None, now)
         if problem:
-            tally.problem("mismatch", f"{where}: ledger {(company, product)}: {problem}")
+            tally.problem("mismatch", f"{where}: ledger {(customer, product)}: {problem}")
 
 
 def _check_outcome(report: SyncReport, tally: Tally, where: str) -> None:
@@ -205,11 +218,11 @@ def _check_outcome(report: SyncReport, tally: Tally, where: str) -> None:
 
 
 def expected_after_clean_run(world: FaultWorld, before: Rows) -> dict[Key, Decimal | None]:
-    """Per key, the live quantity (None: no live addition) a successful run must leave."""
+    """Per key, the live quantity (None: no live line) a successful run must leave."""
     expected: dict[Key, Decimal | None] = {}
     earlier = live_of(before)
     for key in KEYS:
-        was = [q for _, q in quantities(earlier.get(key, []))]
+        was = live_quantities(earlier.get(key, []))
         current = was[0] if len(was) == 1 else None
         policy = world.policies[key[1]]
         if key in world.usage:
@@ -229,7 +242,7 @@ def converge(world: FaultWorld, tally: Tally, where: str) -> None:
 
     At most one ``not converged`` problem per call, naming every key that is off.
     """
-    world.sandbox.faults.clear()
+    world.faults_off()
     before = world.additions()
     report = world.run(allow_drop=True)
     tally.clean_runs += 1
@@ -237,8 +250,8 @@ def converge(world: FaultWorld, tally: Tally, where: str) -> None:
     live = live_of(world.additions())
     off = []
     for key, wanted in expected_after_clean_run(world, before).items():
-        held = [q for _, q in quantities(live.get(key, []))]
-        if held != ([] if wanted is None else [wanted]):
+        held = live_quantities(live.get(key, []))
+        if held != world.terms.expect(wanted):
             off.append(f"{key} holds {held}, expected {wanted}")
     again = world.run(dry_run=True)
     tally.clean_runs += 1
@@ -249,26 +262,37 @@ def converge(world: FaultWorld, tally: Tally, where: str) -> None:
         tally.problem("not converged", text)
 
 
-def run_episode(directory: Path, seed: int, steps: int, tally: Tally, guard: float = 0.3) -> None:
-    """A fresh world, ``steps`` usage changes each synced under random faults (``guard``: the
-    share of runs without ``--allow-drop``), then :func:`converge`. Stops at the first broken
-    promise: what follows it would only repeat it. ``seed`` alone reproduces the episode."""
+def run_episode(
+    directory: Path,
+    seed: int,
+    steps: int,
+    tally: Tally,
+    guard: float = 0.3,
+    kind: str = "connectwise",
+) -> None:
+    """A fresh world on PSA ``kind``, ``steps`` usage changes each synced under random faults
+    (``guard``: the share of runs without ``--allow-drop``), then :func:`converge`. Stops at
+    the first broken promise: what follows it would only repeat it. ``seed`` and ``kind``
+    alone reproduce the episode."""
     rng = random.Random(seed)
     tally.episodes += 1
-    with fault_world(directory, rng) as world:
-        usage = first_usage(rng)
+    with fault_world(directory, rng, kind) as world:
+        world.set_usage(first_usage(rng))
         try:
             for step in range(steps):
-                world.set_usage(usage)
-                world.sandbox.faults.replace(random_faults(rng, kinds_for(seed + step)))
+                plan = random_faults(rng, kinds_for(seed + step, kind), psa=kind)
+                world.sandbox.faults.replace(plan)
                 before = world.additions()
                 report = world.run(allow_drop=rng.random() >= guard)
                 count_lines(report, before, tally)
                 found = len(tally.problems)
-                check_run(world, before, report, tally, f"seed {seed} step {step}")
+                check_run(world, before, report, tally, f"{kind} seed {seed} step {step}")
                 if len(tally.problems) > found:
                     return
-                usage = next_usage(rng, usage)
-            converge(world, tally, f"seed {seed} after {steps} steps")
+                world.set_usage(world.next_usage(rng))
+            converge(world, tally, f"{kind} seed {seed} after {steps} steps")
         finally:
-            tally.injected.update(world.sandbox.faults.injected())
+            injected, by_kind, deltas = world.fault_counts()
+            tally.injected.update(injected)
+            tally.fired.update(by_kind)
+            tally.deltas.update(deltas)

@@ -7,7 +7,19 @@ with a live addition; others have none or only a cancelled one. Each product has
 drop sharply (the drop guard), disappear and come back, so runs create, update, zero, cancel
 and re-create additions while faults fire.
 
-Runs go through the production :class:`~psabill.app.runner.Runner` and ConnectWise client over
+The world is seeded the ConnectWise way and served by the sandbox of any PSA kind
+(:mod:`tests.reliability.psa_kinds`): Autotask and HaloPSA translate the same store, the
+config's ``[psa]`` comes from the sandbox and its mappings through the PSA's identifiers, and
+what the world holds is read PSA-neutrally, as the lines the PSA bills today.
+
+**Autotask** never takes a service to 0 units (its client refuses: whether an adjustment to 0
+is accepted is unverified, and a cancelled ConnectWise addition has no Autotask twin). So its
+world gives every product ``on_usage_gone = "keep"`` and its usage never reports 0 seats: the
+zero and cancel policies would only fail loudly, by design, and that refusal is asserted on
+its own in ``test_psa_faults.py``. Its runs create (a first adjustment creates the contract
+service), raise and lower units, and re-create (a service cancelled long ago, at 0 units).
+
+Runs go through the production :class:`~psabill.app.runner.Runner` and the PSA's client over
 loopback HTTP; only the client's timeout and backoff are shortened (:func:`fast_client`), so a
 fault costs tenths of a second instead of seconds. The retry and re-read rules are the same code.
 """
@@ -16,6 +28,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,14 +37,25 @@ from typing import Any
 
 from psabill.app.runner import Runner
 from psabill.config.loader import load_config
-from psabill.config.models import Psa
 from psabill.core.report import SyncReport, SyncRequest
-from psabill.psa import PsaClient, RetryPolicy
-from psabill.psa.connectwise.client import ConnectWiseClient
 from psabill.sandbox import FaultPlan, FaultRule, Sandbox, Store
+from psabill.sandbox.autotask import AutotaskSandbox
 from psabill.sandbox.faults import drop, http_error, latency, lose_response, rate_limited
+from psabill.sandbox.flavor import BilledLine
+from psabill.sandbox.kinds import psa_section
 from psabill.sandbox.seed import START
 from psabill.sandbox.world import customer_id, product_sku, write_usage, write_world_config
+from tests.reliability.psa_deltas import delta_problems
+from tests.reliability.psa_kinds import (
+    CLIENT_TIMEOUT,
+    LOST,
+    METHODS,
+    Terms,
+    fast_client,
+    fault_kinds,
+    fired,
+    psa_world_sandbox,
+)
 
 Key = tuple[str, str]
 """(PSA company identifier, PSA product identifier); in this world also (customer id, SKU)."""
@@ -43,30 +67,16 @@ KEYS: list[Key] = [
     for p in range(1, PRODUCTS + 1)
 ]
 POLICIES = ("keep", "zero", "cancel")
-CLIENT_TIMEOUT = 0.3
 SLOW = CLIENT_TIMEOUT + 0.1
 """A slow response: past the client's timeout, yet committed before its re-read after
 :meth:`~psabill.psa.http.HttpClient.settle` (one timeout). A server slower than that can make
 any client without an idempotency key create twice (the documented limit of ``_create_once``)."""
 
-FAULT_KINDS = ("429", "500", "503", "drop", "slow", "lost POST", "lost PATCH")
-"""What a fault plan may hold; each maps to the sandbox's injected counts in :data:`COUNTED`."""
-COUNTED = {
-    "429": "status:429",
-    "500": "status:500",
-    "503": "status:503",
-    "drop": "drop",
-    "slow": "latency",
-    "lost POST": "lose_response:POST",
-    "lost PATCH": "lose_response:PATCH",
-}
-METHODS = (None, "GET", "POST", "PATCH")
-
-
-def fast_client(psa: Psa) -> PsaClient:
-    """The production ConnectWise client with a sub-second timeout and short backoff."""
-    policy = RetryPolicy(max_retries=psa.retries, base_delay=0.02, max_delay=0.1, max_retry_after=5)
-    return ConnectWiseClient(psa, policy=policy, timeout=CLIENT_TIMEOUT)
+FAULT_KINDS = fault_kinds("connectwise")
+"""ConnectWise's kinds; each PSA's are :func:`~tests.reliability.psa_kinds.fault_kinds`, and
+:func:`~tests.reliability.psa_kinds.fired` counts each one the sandbox injected."""
+Rows = dict[Key, list[BilledLine]]
+"""Every line a PSA bills today per key, cancelled ones too."""
 
 
 def seed_partial(store: Store, rng: random.Random) -> None:
@@ -89,10 +99,13 @@ def seed_partial(store: Store, rng: random.Random) -> None:
                 )
 
 
-def random_policies(rng: random.Random) -> dict[str, str]:
-    """Each product gets its own ``on_usage_gone``, so every policy is in play."""
+def random_policies(rng: random.Random, kind: str = "connectwise") -> dict[str, str]:
+    """Each product gets its own ``on_usage_gone``, so every policy is in play (on Autotask
+    only ``keep``: see the module docstring)."""
     policies = list(POLICIES)
     rng.shuffle(policies)
+    if kind == "autotask":
+        policies = ["keep"] * len(policies)
     return {product_sku(p): policies[p - 1] for p in range(1, PRODUCTS + 1)}
 
 
@@ -100,14 +113,19 @@ def first_usage(rng: random.Random) -> dict[Key, int]:
     return {key: rng.randrange(1, 300) for key in KEYS if rng.random() < 0.7}
 
 
-def next_usage(rng: random.Random, usage: dict[Key, int]) -> dict[Key, int]:
-    """One step of a usage history: keys appear, change, drop sharply, vanish and return."""
+def next_usage(
+    rng: random.Random, usage: dict[Key, int], *, zero: bool = True, slumps: float = 0.0
+) -> dict[Key, int]:
+    """One step of a usage history: keys appear, change, drop sharply, vanish and return;
+    ``zero`` lets a key reappear at 0 seats now and then; with chance ``slumps`` a customer's
+    every key drops to a fifth (on Autotask, where vanished usage is kept, the drop guard's
+    only work)."""
     following: dict[Key, int] = {}
     for key in KEYS:
         draw = rng.random()
         if key not in usage:
             if draw < 0.4:  # (re)appears; now and then at 0 seats
-                following[key] = 0 if draw < 0.02 else rng.randrange(1, 300)
+                following[key] = 0 if draw < 0.02 and zero else rng.randrange(1, 300)
         elif draw < 0.2:
             continue  # usage gone: keep, zero or cancel as the product says
         elif draw < 0.35:
@@ -116,17 +134,29 @@ def next_usage(rng: random.Random, usage: dict[Key, int]) -> dict[Key, int]:
             following[key] = rng.randrange(1, 300)
         else:
             following[key] = usage[key]
+    for number in range(1, CUSTOMERS + 1) if slumps else ():
+        if rng.random() < slumps:
+            mine = [key for key in following if key[0] == customer_id(number)]
+            following.update({key: max(1, usage.get(key, following[key]) // 5) for key in mine})
     return following
 
 
-LIKELY = {"lost POST": (0.5, 0.9), "lost PATCH": (0.4, 0.7)}
+LIKELY = {
+    "lost POST": (0.5, 0.9),
+    "lost PATCH": (0.4, 0.7),
+    "lost adjustment": (0.5, 0.9),
+    "lost create": (0.5, 0.9),
+    "lost update": (0.4, 0.7),
+    "lost query": (0.1, 0.3),
+}
 """How likely a sure kind fires per matching request; others (0.2, 0.5), optional ones less.
-A lost POST is re-read, never re-sent, so it may fire often without failing the line."""
+A lost write is re-read, never re-sent, so it may fire often without failing the line; every
+Autotask read is a POST to /query, so its lost answers stay rarer."""
 
 
-def _rule(kind: str, rng: random.Random, *, likely: bool) -> FaultRule:
+def _rule(kind: str, rng: random.Random, *, likely: bool, psa: str) -> FaultRule:
     chance = rng.uniform(*LIKELY.get(kind, (0.2, 0.5))) if likely else rng.uniform(0.05, 0.2)
-    target: dict[str, Any] = {"method": rng.choice(METHODS), "probability": chance}
+    target: dict[str, Any] = {"method": rng.choice(METHODS[psa]), "probability": chance}
     if kind == "429":
         return rate_limited(retry_after=0, **target)
     if kind in ("500", "503"):
@@ -135,21 +165,26 @@ def _rule(kind: str, rng: random.Random, *, likely: bool) -> FaultRule:
         return drop(**target)
     if kind == "slow":  # each costs a client timeout or two: keep them few
         return latency(SLOW, **target, times=rng.randrange(1, 3))
-    return lose_response(**{**target, "method": kind.removeprefix("lost ")})
+    lost = LOST[psa][kind]
+    return lose_response(method=lost.method, path=lost.path, probability=chance)
 
 
-def kinds_for(step: int) -> tuple[str, str]:
+def kinds_for(step: int, psa: str = "connectwise") -> tuple[str, str]:
     """Two kinds a step surely injects, rotating so that a few steps cover all of them."""
-    return FAULT_KINDS[step % len(FAULT_KINDS)], FAULT_KINDS[(step + 3) % len(FAULT_KINDS)]
+    kinds = fault_kinds(psa)
+    return kinds[step % len(kinds)], kinds[(step + 3) % len(kinds)]
 
 
-def random_faults(rng: random.Random, must: tuple[str, ...] = ()) -> FaultPlan:
-    """A few random fault rules, including a likely one of each kind in ``must``."""
-    optional = rng.sample(FAULT_KINDS, k=rng.randrange(1, 4))
-    rules = [_rule(kind, rng, likely=True) for kind in must]
-    rules += [_rule(kind, rng, likely=False) for kind in optional if kind not in must]
+def random_faults(
+    rng: random.Random, must: tuple[str, ...] = (), psa: str = "connectwise"
+) -> FaultPlan:
+    """A few random fault rules, including a likely one of each kind in ``must``; no rate
+    limit (not even the PSA's own: see :mod:`~tests.reliability.psa_kinds`)."""
+    optional = rng.sample(fault_kinds(psa), k=rng.randrange(1, 4))
+    rules = [_rule(kind, rng, likely=True, psa=psa) for kind in must]
+    rules += [_rule(kind, rng, likely=False, psa=psa) for kind in optional if kind not in must]
     rng.shuffle(rules)
-    return FaultPlan(rules, seed=rng.randrange(1 << 30))
+    return FaultPlan(rules, seed=rng.randrange(1 << 30), rate_limit=None)
 
 
 @dataclass
@@ -157,7 +192,12 @@ class FaultWorld:
     sandbox: Sandbox
     directory: Path
     policies: dict[str, str]
+    terms: Terms
     usage: dict[Key, int] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.terms.kind
 
     @property
     def config(self) -> Path:
@@ -175,6 +215,14 @@ class FaultWorld:
         self.usage = dict(usage)
         write_usage(self.directory, usage)
 
+    def next_usage(self, rng: random.Random) -> dict[Key, int]:
+        autotask = self.kind == "autotask"
+        return next_usage(rng, self.usage, zero=not autotask, slumps=0.2 if autotask else 0.0)
+
+    def faults_off(self) -> None:
+        """No fault rules, and still no rate limit."""
+        self.sandbox.faults.replace(FaultPlan(rate_limit=None))
+
     def run(self, *, allow_drop: bool = True, dry_run: bool = False) -> SyncReport:
         """One whole ``sync --now``; waits until no request of an earlier run is in flight."""
         self.settle()
@@ -190,33 +238,39 @@ class FaultWorld:
         if not self.sandbox.wait_idle(timeout=10):
             raise RuntimeError("the sandbox is still busy 10 s after a run")
 
-    def additions(self) -> dict[Key, list[dict[str, Any]]]:
-        """Every addition row (cancelled ones too) per key, oldest first."""
-        dump = self.sandbox.store.dump()
-        company_of = {a["id"]: a["company"]["identifier"] for a in dump["agreements"]}
-        rows: dict[Key, list[dict[str, Any]]] = {}
-        for row in dump["additions"]:
-            key = (company_of[row["agreementId"]], row["product"]["identifier"])
-            rows.setdefault(key, []).append(row)
-        return rows
+    def additions(self) -> Rows:
+        """Every line the PSA bills today (cancelled ones too) per key."""
+        return self.terms.billed(self.sandbox)
+
+    def fault_counts(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
+        """Faults the sandbox injected by its own kinds and by the PSA's
+        (:func:`~tests.reliability.psa_kinds.fired`), and on Autotask the deltas checked."""
+        injected = Counter(self.sandbox.faults.injected())
+        return injected, fired(self.sandbox, self.kind), self.deltas()[1]
+
+    def deltas(self) -> tuple[list[str], Counter[str]]:
+        """Autotask: :func:`~tests.reliability.psa_deltas.delta_problems`; elsewhere none."""
+        if isinstance(self.sandbox, AutotaskSandbox):
+            return delta_problems(self.sandbox, self.ledger)
+        return [], Counter()
 
 
-def live_of(additions: dict[Key, list[dict[str, Any]]]) -> dict[Key, list[dict[str, Any]]]:
-    """Only the live (not cancelled) additions per key; more than one is a duplicate."""
-    live = {
-        key: [row for row in rows if row["cancelledDate"] is None]
-        for key, rows in additions.items()
-    }
+def live_of(additions: Rows) -> Rows:
+    """Only the live (not cancelled) lines per key; more than one is a duplicate."""
+    live = {key: [row for row in rows if not row.cancelled] for key, rows in additions.items()}
     return {key: rows for key, rows in live.items() if rows}
 
 
 @contextmanager
-def fault_world(directory: Path, rng: random.Random) -> Iterator[FaultWorld]:
-    """A seeded sandbox on loopback and a matching config (retries = 3) in ``directory``."""
+def fault_world(
+    directory: Path, rng: random.Random, kind: str = "connectwise"
+) -> Iterator[FaultWorld]:
+    """A seeded sandbox of ``kind`` on loopback and a matching config (retries = 3)."""
     store = Store()
     seed_partial(store, rng)
-    policies = random_policies(rng)
-    with Sandbox(store) as sandbox:
+    policies = random_policies(rng, kind)
+    terms = Terms.of(kind, store)
+    with psa_world_sandbox(kind, store) as sandbox:
         write_world_config(
             directory,
             sandbox.site_url,
@@ -224,5 +278,7 @@ def fault_world(directory: Path, rng: random.Random) -> Iterator[FaultWorld]:
             products=PRODUCTS,
             on_usage_gone=policies,
             extra_psa="retries = 3\n",
+            psa=None if kind == "connectwise" else psa_section(sandbox),
+            names=terms.names,
         )
-        yield FaultWorld(sandbox, directory, policies)
+        yield FaultWorld(sandbox, directory, policies, terms)

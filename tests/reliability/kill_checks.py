@@ -1,7 +1,8 @@
 """What must hold after a run was killed, and after the run that follows it.
 
-Read straight from the ledger file (``sqlite3``) and the sandbox's store, not
-through psabill's own queries, so a bug in those cannot hide a bad state.
+Read straight from the ledger file (``sqlite3``) and what the sandbox bills, not
+through psabill's own queries, so a bug in those cannot hide a bad state. On Autotask the
+delta journal is held against the adjustments the sandbox holds (:mod:`.psa_deltas`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from psabill.core.report import Stage
+from psabill.sandbox.autotask import AutotaskSandbox
 from tests.reliability.mail_log import deliveries
+from tests.reliability.psa_deltas import Entry, delta_problems, journal
 from tests.reliability.support import CUSTOMERS, World
 
 WRITES = ("create", "update", "zero", "cancel")
@@ -35,19 +37,21 @@ def rows(w: World, query: str, *params: Any) -> list[sqlite3.Row]:
 
 
 def assert_ledger_sound(w: World) -> None:
-    """The file passes SQLite's integrity check and every confirmed line holds in the PSA."""
+    """The file passes SQLite's integrity check, every confirmed line holds in the PSA, and
+    on Autotask no delta was posted twice or outside the journal."""
     problems = [row[0] for row in rows(w, "PRAGMA integrity_check")]
     assert problems == ["ok"], problems
-    psa = psa_additions(w)
+    billed = w.terms.billed(w.sandbox, w.billing_day)
     for key, line in latest_certain_lines(w).items():
         where = f"line {line['id']} of run {line['run_id']} ({key}, {line['action']})"
-        live = [a for a in psa.get(key, []) if a["cancelledDate"] is None]
+        live = sorted(b.quantity for b in billed.get(key, []) if not b.cancelled)
         if line["action"] == "cancel" or line["addition_id"] is None:
             assert not live, f"{where} says none is billed; the PSA bills {live}"
             continue
-        assert [a["id"] for a in live] == [line["addition_id"]], (where, live)
-        quantity = Decimal(str(live[0]["quantity"]))
-        assert quantity == Decimal(line["new_quantity"]), (where, quantity)
+        assert live == w.terms.expect(Decimal(line["new_quantity"])), (where, live)
+    if isinstance(w.sandbox, AutotaskSandbox):
+        found, _ = delta_problems(w.sandbox, w.state_dir / "ledger.sqlite3")
+        assert not found, found
 
 
 def latest_certain_lines(w: World) -> dict[Key, sqlite3.Row]:
@@ -63,7 +67,7 @@ def latest_certain_lines(w: World) -> dict[Key, sqlite3.Row]:
     certain: dict[Key, sqlite3.Row] = {}
     doubtful: set[Key] = set()
     for line in rows(w, query):
-        key = (line["company"], line["psa_product"])
+        key = (line["customer"], line["product"])
         if line["status"] == "confirmed":
             certain[key] = line
             doubtful.discard(key)
@@ -72,19 +76,9 @@ def latest_certain_lines(w: World) -> dict[Key, sqlite3.Row]:
     return {key: line for key, line in certain.items() if key not in doubtful}
 
 
-def psa_additions(w: World) -> dict[Key, list[dict[str, Any]]]:
-    """Every addition in the sandbox by (company, product), cancelled ones included."""
-    dump = w.sandbox.store.dump()
-    company_of = {a["id"]: a["company"]["identifier"] for a in dump["agreements"]}
-    found: dict[Key, list[dict[str, Any]]] = {}
-    for row in dump["additions"]:
-        key = (company_of[row["agreementId"]], row["product"]["identifier"])
-        found.setdefault(key, []).append(row)
-    return found
-
-
-def check_killed(w: World, stage: Stage, run_id: int, occurrence: int) -> None:
+def check_killed(w: World, stage: str, run_id: int, occurrence: int) -> None:
     """Right after the kill: no duplicate, a sound ledger, the run where ``stage`` left it."""
+    assert w.sandbox.wait_idle(timeout=10)  # what the dead run had in flight has landed
     w.live()  # raises on a second live addition for one (agreement, product)
     assert_ledger_sound(w)
     (run,) = rows(w, "SELECT outcome, finished_at FROM runs WHERE id = ?", run_id)
@@ -108,8 +102,35 @@ def check_killed(w: World, stage: Stage, run_id: int, occurrence: int) -> None:
     elif stage == "sent":
         assert writes["sent"] >= occurrence, writes
         assert writes["confirmed"] == 0, writes
+    elif stage in ("sending", "posted"):
+        _check_held_delta(w, stage, run_id, occurrence)
     else:
         assert set(writes) <= {"confirmed"}, writes
+
+
+def _check_held_delta(w: World, stage: str, run_id: int, occurrence: int) -> None:
+    """Killed inside a delta: its entry is on disk and still ``sending``. At ``sending`` it is
+    the run's newest entry (the hook held the whole run right after committing it) and Autotask
+    lacks its adjustment; at ``posted`` some ``sending`` entry's adjustment has landed. Other
+    deltas of the run may have been in flight (up to ``concurrency`` at once) either way."""
+    assert isinstance(w.sandbox, AutotaskSandbox), w.kind
+    entries = [entry for entry in journal(w.state_dir / "ledger.sqlite3") if entry.run_id == run_id]
+    assert len(entries) >= occurrence, entries
+    posted = w.sandbox.adjustments()
+
+    def landed(entry: Entry) -> bool:
+        return any(
+            (a.contract_id, a.service_id, a.effective, a.unit_change)
+            == (*entry.pair, entry.day, int(entry.change))
+            for a in posted
+        )
+
+    if stage == "sending":
+        held = entries[-1]
+        assert held.state == "sending", held
+        assert not landed(held), (held, posted)
+    else:
+        assert any(e.state == "sending" and landed(e) for e in entries), (entries, posted)
 
 
 def sent_writes(w: World, run_id: int) -> Counter[str]:

@@ -1,10 +1,11 @@
 """The soak's kill phase: many in-run SIGKILLs, spread over the stages, each one checked.
 
-    python benchmarks/soak.py --runs 0 --kills 100        # this phase alone
-    python -m tests.reliability.kill_soak --kills 100      # the same, without the soak
+    python benchmarks/soak.py --runs 0 --kills 100                  # this phase alone
+    python -m tests.reliability.kill_soak --kills 100 --psa autotask  # one PSA, without the soak
 
-Each world (a fresh sandbox and state directory, :func:`.killing.kill_world`)
-takes up to two laps over the four stages, each lap in its own shuffled order;
+Each world (a fresh sandbox of one PSA and state directory, :func:`.killing.kill_world`)
+takes up to two laps over its stages (four; six on Autotask, with the two inside a delta),
+each lap in its own shuffled order;
 worlds run in ``jobs`` processes. A failed check is reported with its world's
 seed, day and stage, and that world is abandoned (its state is no longer
 trustworthy). Any failure (a duplicate addition, a confirmed line the PSA does
@@ -27,10 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.reliability.killing import STAGES, Kill, kill_world, land
+from tests.reliability.killing import Kill, kill_world, land, stages_for
 
 LAPS_PER_WORLD = 2
-PER_WORLD = LAPS_PER_WORLD * len(STAGES)
 
 
 @dataclass
@@ -43,6 +43,7 @@ class KillTally:
     seconds: float = 0.0
     jobs: int = 1
     wanted: int = 0
+    kind: str = "connectwise"
 
     def merge(self, other: KillTally) -> None:
         self.kills += other.kills
@@ -51,7 +52,7 @@ class KillTally:
 
     def by_stage(self) -> dict[str, int]:
         landed = Counter(kill.stage for kill in self.kills)
-        return {stage: landed[stage] for stage in STAGES}
+        return {stage: landed[stage] for stage in stages_for(self.kind)}
 
     @property
     def short(self) -> bool:
@@ -75,18 +76,26 @@ class KillTally:
             "summary": f"{sum(kill.queued for kill in mail)} queued summaries, each delivered "
             f"once afterwards (by notify flush: {via['notify flush']} kills, by the next run: "
             f"{via['the next run']})",
+            "sending": "delta journalled, not yet POSTed: never posted twice afterwards",
+            "posted": "delta landed, its entry unsettled: never posted again afterwards",
         }
         out = [
-            f"kill phase: {len(self.kills)} SIGKILLs inside runs, {self.worlds} worlds, "
-            f"{self.jobs} processes, {self.seconds:.0f} s",
+            f"kill phase ({self.kind}): {len(self.kills)} SIGKILLs inside runs, {self.worlds} "
+            f"worlds, {self.jobs} processes, {self.seconds:.0f} s",
         ]
         out += [
             f"  {count:>5}  at {stage:<10} {notes[stage]}"
             for stage, count in self.by_stage().items()
         ]
         out.append(
-            "  after each: at most one live addition per (agreement, product), confirmed lines "
-            "= PSA, integrity_check ok; then interrupted, converged, an empty plan"
+            "  after each: at most one live line per (agreement, product), confirmed lines "
+            "= PSA, integrity_check ok"
+            + (
+                "; every delta journalled once, none posted twice"
+                if self.kind == "autotask"
+                else ""
+            )
+            + "; then interrupted, converged, an empty plan"
         )
         out.append(f"  failed checks: {len(self.failures)}")
         out += [f"    {failure}" for failure in self.failures]
@@ -96,6 +105,7 @@ class KillTally:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "psa": self.kind,
             "kills": len(self.kills),
             "by_stage": self.by_stage(),
             "in_doubt": dict(sum((kill.in_doubt for kill in self.kills), Counter[str]())),
@@ -107,37 +117,44 @@ class KillTally:
         }
 
 
-def one_world(task: tuple[int, int]) -> KillTally:
-    """``wanted`` kills (at most :data:`PER_WORLD`) in the world of ``seed``."""
-    seed, wanted = task
-    tally = KillTally(worlds=1)
+def one_world(task: tuple[int, int, str]) -> KillTally:
+    """``wanted`` kills (at most two laps) in the world of ``seed`` on PSA ``kind``."""
+    seed, wanted, kind = task
+    tally = KillTally(worlds=1, kind=kind)
     rng = random.Random(seed)
-    stages = [stage for _ in range(LAPS_PER_WORLD) for stage in rng.sample(STAGES, len(STAGES))]
+    each = stages_for(kind)
+    stages = [stage for _ in range(LAPS_PER_WORLD) for stage in rng.sample(each, len(each))]
     with (
-        tempfile.TemporaryDirectory(prefix=f"psabill-kills-{seed}-") as scratch,
-        kill_world(Path(scratch), seed) as kw,
+        tempfile.TemporaryDirectory(prefix=f"psabill-kills-{kind}-{seed}-") as scratch,
+        kill_world(Path(scratch), seed, kind) as kw,
     ):
         for stage in stages[:wanted]:
             try:
                 tally.kills.append(land(kw, stage))
             except Exception as exc:  # a check failed, or psabill broke: report, move on
-                tally.failures.append(f"seed {seed}, day {kw.day}, stage {stage}: {exc!r}")
+                tally.failures.append(f"{kind} seed {seed}, day {kw.day}, stage {stage}: {exc!r}")
                 break
     return tally
 
 
 def kill_phase(
-    kills: int, *, seed: int = 0, jobs: int = 1, say: Callable[[str], None] | None = None
+    kills: int,
+    *,
+    seed: int = 0,
+    jobs: int = 1,
+    say: Callable[[str], None] | None = None,
+    kind: str = "connectwise",
 ) -> KillTally:
-    """Land at least ``kills`` in-run kills over ``ceil(kills / 8)`` worlds."""
-    worlds = math.ceil(kills / PER_WORLD)
-    tasks = [(seed + n, min(PER_WORLD, kills - n * PER_WORLD)) for n in range(worlds)]
-    tally, started = KillTally(jobs=jobs, wanted=kills), time.monotonic()
+    """Land at least ``kills`` in-run kills on PSA ``kind``, two laps of its stages a world."""
+    per_world = LAPS_PER_WORLD * len(stages_for(kind))
+    worlds = math.ceil(kills / per_world)
+    tasks = [(seed + n, min(per_world, kills - n * per_world), kind) for n in range(worlds)]
+    tally, started = KillTally(jobs=jobs, wanted=kills, kind=kind), time.monotonic()
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         for done, result in enumerate(pool.map(one_world, tasks), start=1):
             tally.merge(result)
             if say is not None and (done % 5 == 0 or done == worlds):
-                say(f"  ... {done}/{worlds} worlds, {len(tally.kills)} kills")
+                say(f"  ... {kind}: {done}/{worlds} worlds, {len(tally.kills)} kills")
     tally.seconds = time.monotonic() - started
     return tally
 
@@ -158,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="the first world's seed")
     parser.add_argument("--jobs", type=int, default=1, help="processes")
+    parser.add_argument("--psa", default="connectwise", help="connectwise, autotask or halopsa")
     args = parser.parse_args(argv)
-    tally = kill_phase(args.kills, seed=args.seed, jobs=args.jobs, say=print)
+    tally = kill_phase(args.kills, seed=args.seed, jobs=args.jobs, say=print, kind=args.psa)
     print("\n".join(tally.lines()))
     return 1 if tally.failed() else 0
 

@@ -12,6 +12,12 @@ Each round is one billing day (a daily schedule, scheduled runs at a fixed
 clock) with new usage: quantities change, and the last product cancels when its
 usage is gone and comes back as a new addition (a POST), so kills at ``sent``
 interrupt creates, updates and cancels.
+
+The world runs on any PSA (``kind``). On Autotask, whose client never takes a service to 0
+units, every key is reported every day, and two more kills land inside a delta
+(:mod:`.psa_stage_child`): ``sending`` (journal entry committed, adjustment not POSTed) and
+``posted`` (adjustment landed, entry not settled). The next run must settle the entry by a
+read (``lost`` / ``landed``) and never post the delta twice (:mod:`.psa_deltas`).
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ from psabill.app.runner import Runner, RunResult
 from psabill.config.loader import load_config
 from psabill.core.report import Stage, SyncRequest
 from psabill.notify import flush_outbox
-from psabill.sandbox.world import product_sku, write_world_config
+from psabill.sandbox import Store
+from psabill.sandbox.world import product_sku
 from tests.reliability.kill_checks import (
     assert_ledger_sound,
     assert_mail_once,
@@ -48,6 +55,16 @@ from tests.reliability.support import CUSTOMERS, FIGURES, KEYS, PRODUCTS, World,
 
 STAGES: Final[tuple[Stage, ...]] = ("started", "sent", "confirmed", "summary")
 """Where a kill lands; :func:`.kill_checks.check_killed` knows what each one leaves."""
+DELTA_STAGES: Final = ("sending", "posted")
+"""Autotask's kills inside a delta (:mod:`.psa_stage_child`)."""
+REPEATED: Final = ("sent", *DELTA_STAGES)
+"""Stages a run passes once per write: a kill lands at the 1st to 3rd pass."""
+
+
+def stages_for(kind: str) -> tuple[str, ...]:
+    return STAGES + DELTA_STAGES if kind == "autotask" else STAGES
+
+
 FIRST_DAY: Final = datetime(2026, 3, 2, 6, 5, tzinfo=UTC)
 """Five minutes after the first daily 06:00 slot; each round is a day later."""
 CANCELLING: Final = product_sku(PRODUCTS)
@@ -71,7 +88,7 @@ folder = "mail"
 class Kill:
     """A SIGKILL that landed inside run ``run_id``, held at ``stage``, and what it left."""
 
-    stage: Stage
+    stage: str
     run_id: int
     occurrence: int
     now: datetime
@@ -116,17 +133,19 @@ class KillWorld:
         return self.runner(now).run(request)
 
     def next_usage(self) -> None:
-        """A new day with new quantities; each key of CANCELLING is reported half the time."""
+        """A new day with new quantities; each key of CANCELLING is reported half the time
+        (every time on Autotask)."""
         self.day += 1
+        self.world.billing_day = self.now.date()
         usage = {}
         for key in KEYS:
-            if key[1] != CANCELLING or self.rng.random() < 0.5:
+            if key[1] != CANCELLING or self.rng.random() < 0.5 or self.world.kind == "autotask":
                 usage[key] = self.rng.randrange(1, 300)
         self.world.set_usage(usage)
 
-    def child(self, stage: Stage, occurrence: int, *, mode: str = "kill") -> subprocess.Popen[str]:
-        """A scheduled run at ``now`` in its own process; see :mod:`.stage_child`."""
-        argv = [sys.executable, "-m", "tests.reliability.stage_child"]
+    def child(self, stage: str, occurrence: int, *, mode: str = "kill") -> subprocess.Popen[str]:
+        """A scheduled run at ``now`` in its own process; see :mod:`.psa_stage_child`."""
+        argv = [sys.executable, "-m", "tests.reliability.psa_stage_child"]
         argv += [str(self.world.config), str(self.world.state_dir), str(self.mail_log)]
         argv += [self.now.isoformat(), stage, str(occurrence), mode]
         FIGURES.runs += 1
@@ -140,7 +159,7 @@ class KillWorld:
             env=dict(os.environ),
         )
 
-    def kill_at(self, stage: Stage, occurrence: int = 1) -> Kill | None:
+    def kill_at(self, stage: str, occurrence: int = 1) -> Kill | None:
         """Run until the ``occurrence``-th pass of ``stage``, then SIGKILL the run there.
 
         None when the run ended without reaching it (say fewer writes than
@@ -175,30 +194,28 @@ def read_line(process: subprocess.Popen[str], timeout: float) -> str:
 
 
 @contextmanager
-def kill_world(tmp_path: Path, seed: int) -> Iterator[KillWorld]:
-    """A world where some seeded additions are missing, so first runs create them too."""
-    with world(tmp_path, extra_psa=PSA_SETTINGS) as w:
-        config = write_world_config(
-            w.directory,
-            w.sandbox.site_url,
-            customers=CUSTOMERS,
-            products=PRODUCTS,
-            on_usage_gone={CANCELLING: "cancel"},
-            extra_psa=PSA_SETTINGS,
-        )
-        with config.open("a", encoding="utf-8") as file:
-            file.write(SETTINGS)
-        rng = random.Random(seed)
-        store = w.sandbox.store
+def kill_world(tmp_path: Path, seed: int, kind: str = "connectwise") -> Iterator[KillWorld]:
+    """A world on PSA ``kind`` where some seeded additions are missing, so first runs create
+    them too."""
+    rng = random.Random(seed)
+
+    def prepare(store: Store) -> None:
         for row in rng.sample(store.dump()["additions"], k=rng.randrange(2, 6)):
             store.delete("additions", row["id"])
+
+    gone = {CANCELLING: "keep" if kind == "autotask" else "cancel"}
+    with world(
+        tmp_path, extra_psa=PSA_SETTINGS, kind=kind, prepare=prepare, on_usage_gone=gone
+    ) as w:
+        with w.config.open("a", encoding="utf-8") as file:
+            file.write(SETTINGS)
         yield KillWorld(w, rng)
 
 
-def kill_round(kw: KillWorld, stage: Stage) -> Kill | None:
+def kill_round(kw: KillWorld, stage: str) -> Kill | None:
     """New usage, a run killed at ``stage``, every check, the next run and its checks."""
     kw.next_usage()
-    occurrence = kw.rng.randint(1, 3) if stage == "sent" else 1
+    occurrence = kw.rng.randint(1, 3) if stage in REPEATED else 1
     kill = kw.kill_at(stage, occurrence)
     if kill is None:
         return None
@@ -250,7 +267,7 @@ def recover(kw: KillWorld, kill: Kill) -> str:
     return delivered_by
 
 
-def land(kw: KillWorld, stage: Stage, attempts: int = 5) -> Kill:
+def land(kw: KillWorld, stage: str, attempts: int = 5) -> Kill:
     """A kill at ``stage``, trying new rounds until one lands there."""
     for _ in range(attempts):
         kill = kill_round(kw, stage)

@@ -1,4 +1,8 @@
-"""A sandbox-backed world for fault, crash and overlap tests, and the figures they report."""
+"""A sandbox-backed world for fault, crash and overlap tests, and the figures they report.
+
+The world is seeded the ConnectWise way and served by the sandbox of any PSA kind; what it
+holds is read PSA-neutrally, as the lines the PSA bills on the world's billing day
+(:class:`~tests.reliability.psa_kinds.Terms`)."""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +26,10 @@ from psabill.app.runner import Runner
 from psabill.config.loader import load_config
 from psabill.core.report import SyncReport, SyncRequest
 from psabill.sandbox import Sandbox, Store
+from psabill.sandbox.kinds import psa_section
 from psabill.sandbox.seed import seed_large
 from psabill.sandbox.world import customer_id, product_sku, write_usage, write_world_config
+from tests.reliability.psa_kinds import Terms, psa_world_sandbox
 
 CUSTOMERS, PRODUCTS = 4, 3
 KEYS = [(customer_id(c), product_sku(p)) for c in range(1, CUSTOMERS + 1) for p in range(1, 4)]
@@ -82,8 +90,15 @@ FIGURES = Figures()
 class World:
     sandbox: Sandbox
     directory: Path
+    terms: Terms
     usage: dict[tuple[str, str], int] = field(default_factory=dict)
     counted: int = 0
+    billing_day: date | None = None
+    """The day runs bill (None: today), on which :meth:`live` reads the PSA."""
+
+    @property
+    def kind(self) -> str:
+        return self.terms.kind
 
     @property
     def config(self) -> Path:
@@ -103,19 +118,16 @@ class World:
         FIGURES.runs += 1
         return report
 
-    def live(self) -> dict[tuple[str, str], float]:
-        """(company, product) -> quantity of each live addition; counts duplicates found."""
-        dump = self.sandbox.store.dump()
-        company_of = {a["id"]: a["company"]["identifier"] for a in dump["agreements"]}
-        found: dict[tuple[str, str], float] = {}
-        for row in dump["additions"]:
-            if row["cancelledDate"] is not None:
-                continue
-            key = (company_of[row["agreementId"]], row["product"]["identifier"])
-            if key in found:
+    def live(self) -> dict[tuple[str, str], Decimal]:
+        """(customer, SKU) -> quantity of each live line the PSA bills; counts duplicates."""
+        found: dict[tuple[str, str], Decimal] = {}
+        for key, lines in self.terms.billed(self.sandbox, self.billing_day).items():
+            live = [line.quantity for line in lines if not line.cancelled]
+            if len(live) > 1:
                 FIGURES.duplicates += 1
-                raise AssertionError(f"two live additions for {key}")
-            found[key] = row["quantity"]
+                raise AssertionError(f"{len(live)} live lines for {key}")
+            if live:
+                found[key] = live[0]
         return found
 
     def count_faults(self) -> None:
@@ -144,19 +156,34 @@ class World:
 
 
 @contextmanager
-def world(tmp_path: Path, *, extra_psa: str = "retries = 2\ntimeout = 1\n") -> Iterator[World]:
+def world(
+    tmp_path: Path,
+    *,
+    extra_psa: str = "retries = 2\ntimeout = 1\n",
+    kind: str = "connectwise",
+    prepare: Callable[[Store], None] | None = None,
+    on_usage_gone: dict[str, str] | None = None,
+) -> Iterator[World]:
+    """A seeded world on PSA ``kind``; ``prepare`` changes the seeded store before the
+    sandbox serves (and Autotask or HaloPSA translates) it."""
     store = Store()
     seed_large(store, CUSTOMERS, PRODUCTS, seed=11)
-    with Sandbox(store) as sandbox:
+    if prepare is not None:
+        prepare(store)
+    terms = Terms.of(kind, store)
+    with psa_world_sandbox(kind, store) as sandbox:
         directory = tmp_path / "world"
         write_world_config(
             directory,
             sandbox.site_url,
             customers=CUSTOMERS,
             products=PRODUCTS,
+            on_usage_gone=on_usage_gone,
             extra_psa=extra_psa,
+            psa=None if kind == "connectwise" else psa_section(sandbox),
+            names=terms.names,
         )
-        yield World(sandbox, directory)
+        yield World(sandbox, directory, terms)
 
 
 def random_usage(rng: random.Random) -> dict[tuple[str, str], int]:
