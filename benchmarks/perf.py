@@ -2,6 +2,7 @@
 
     python benchmarks/perf.py [--companies 2000] [--products 5] [--latency 0.05] [--json FILE]
     python benchmarks/perf.py --companies 50 --products 3 --latency 0.02    # about a minute
+    python benchmarks/perf.py --psa autotask|halopsa [...]     # see benchmarks/perf_psa.py
 
 Run it from the repository root with the project's interpreter (.venv/bin/python). It prints
 figures, ratios and PASS/MISS next to each target, and always exits 0: it reports, it never
@@ -47,10 +48,7 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -66,10 +64,10 @@ from perf_measure import (
     measure_baseline,
     measure_psabill,
 )
+from perf_psabill import note, provenance
 from perf_sandbox import SandboxProcess, listen_overflows
 from perf_world import psa_limits, usages, without_additions, write_config
 
-import psabill
 from psabill.sandbox.world import customer_id, write_usage
 
 SCENARIOS = ("first", "monthly", "no-change", "plan")
@@ -77,6 +75,8 @@ SCENARIOS = ("first", "monthly", "no-change", "plan")
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    psas = ("connectwise", "autotask", "halopsa")
+    parser.add_argument("--psa", choices=psas, default="connectwise", help="see perf_psa.py")
     parser.add_argument("--companies", type=int, default=2000)
     parser.add_argument("--products", type=int, default=5)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added per request")
@@ -131,22 +131,6 @@ def modes(args: argparse.Namespace) -> list[Mode]:
             "both at their defaults",
         ),
     ]
-
-
-def provenance() -> str:
-    """Which psabill is measured: its directory and, in a git checkout, the commit and edits."""
-    where = Path(psabill.__file__).resolve().parent.parent
-    git = ["git", "-C", str(where)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    if head.returncode != 0:
-        return str(where)
-    status = subprocess.run([*git, "status", "--porcelain", "--", "psabill"], capture_output=True)
-    edited = len(status.stdout.splitlines())
-    return f"{where} at {head.stdout.strip()} + {edited} uncommitted change(s) under psabill/"
-
-
-def note(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 class Bench:
@@ -273,6 +257,13 @@ def run(args: argparse.Namespace, scratch: Path, results: Results) -> None:
 
 
 def main() -> None:
+    psa = argparse.ArgumentParser(add_help=False)
+    psa.add_argument("--psa", default="connectwise")
+    if psa.parse_known_args()[0].psa != "connectwise":
+        import perf_psa  # Autotask, HaloPSA: their own benchmark and options
+
+        perf_psa.main()
+        return
     args = arguments()
     results = Results(args.companies, args.products, args.latency, provenance(), os.getloadavg()[0])
     overflows = listen_overflows()

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import psabill
+
 
 @dataclass(frozen=True)
 class Run:
@@ -120,3 +122,19 @@ def startup(config: Path, state_dir: Path, repeats: int) -> list[Startup]:
             )
         )
     return results
+
+
+def provenance() -> str:
+    """Which psabill is measured: its directory and, in a git checkout, the commit and edits."""
+    where = Path(psabill.__file__).resolve().parent.parent
+    git = ["git", "-C", str(where)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        return str(where)
+    status = subprocess.run([*git, "status", "--porcelain", "--", "psabill"], capture_output=True)
+    edited = len(status.stdout.splitlines())
+    return f"{where} at {head.stdout.strip()} + {edited} uncommitted change(s) under psabill/"
+
+
+def note(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)

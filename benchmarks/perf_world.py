@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psabill.config.connection_models import ADAPTIVE_CEILING
-from psabill.config.models import Psa
+from psabill.config.connection_models import ADAPTIVE_CEILING, ConnectWisePsa
 from psabill.sandbox.world import customer_id, product_sku, write_world_config
 
 Usage = dict[tuple[str, str], int]
@@ -67,7 +66,7 @@ def _changed(usage: Usage, rng: random.Random) -> Usage:
 def psa_limits() -> dict[str, int]:
     """``[psa] concurrency`` default and maximum, and the rate psabill adapts from when
     ``rate_limit`` is unset, as psabill's config says."""
-    field = Psa.model_fields["concurrency"]
+    field = ConnectWisePsa.model_fields["concurrency"]
     return {
         "rate_ceiling_default": ADAPTIVE_CEILING,
         "concurrency_default": int(field.default),
