@@ -10,7 +10,7 @@ from psabill.app.approval import load_pending, require_admin
 from psabill.app.runner import Runner
 from psabill.cli.app import App, echo_json, pass_app, stdout_console, warn
 from psabill.cli.progress import observer_for
-from psabill.cli.render import echo_mail, plan_table, print_report, report_json
+from psabill.cli.render import echo_alarms, echo_mail, plan_table, print_report, report_json
 from psabill.core.planfile import plan_to_data
 from psabill.core.report import SyncRequest
 from psabill.errors import UsageError
@@ -64,6 +64,7 @@ def approve(app: App, run_id: int, as_admin: str | None, show: bool, as_json: bo
     if result.error is not None:
         raise result.error
     report = result.report
+    echo_alarms(report)  # as `sync` does: what changes a bill is shown under -q too
     if as_json:
         echo_json(report_json(report) | {"approves": run_id, "acting_admin": admin.email})
     else:
