@@ -107,7 +107,13 @@ class AutotaskClient(AtReads, AsyncClosing):
     async def update_addition_quantity(
         self, agreement_id: int, addition_id: int, quantity: Decimal, on: date | None = None
     ) -> Addition:
-        links = [link for link in await self.links(agreement_id) if link.get("id") == addition_id]
+        """The contract service is found among those this client last read of the contract
+        (an adjustment does not change them), or read when it is not there."""
+        known = self.cache.known_links(agreement_id) or []
+        links = [link for link in known if link.get("id") == addition_id]
+        if not links:
+            fresh = await self.links(agreement_id)
+            links = [link for link in fresh if link.get("id") == addition_id]
         if not links:
             raise PsaError(
                 f"Autotask contract {agreement_id} has no contract service {addition_id}",
@@ -122,10 +128,15 @@ class AutotaskClient(AtReads, AsyncClosing):
         return at.addition(link, (await self.services([service_id])).get(service_id), units)
 
     async def create_addition(self, new: NewAddition) -> Addition:
-        """The first adjustment of a service on a contract creates its ContractService."""
+        """The first adjustment of a service on a contract creates its ContractService; its
+        record is read after only when this client had not seen it before."""
         where = f"{new.product_identifier} on contract {new.agreement_id}"
         target = self._target(new.quantity, where)
-        existing = await self.links(new.agreement_id, new.product_id)
+        known = self.cache.known_links(new.agreement_id)
+        if known is None:
+            existing = await self.links(new.agreement_id, new.product_id)
+        else:
+            existing = [link for link in known if link.get("serviceID") == new.product_id]
         reference = at.ident(existing[0]) if existing else None
         units = await self.deltas.set_units(
             new.agreement_id, new.product_id, reference, new.effective_date, target
@@ -136,6 +147,7 @@ class AutotaskClient(AtReads, AsyncClosing):
                 f"Autotask shows {units} units of {where} but no contract service for it",
                 hint="check the contract in Autotask before running again",
             )
+        self.cache.learn(links[0])
         service = (await self.services([new.product_id])).get(new.product_id)
         return at.addition(links[0], service, units)
 

@@ -51,30 +51,42 @@ class DeltaPoster:
     async def set_units(
         self, contract_id: int, service_id: int, reference: int | None, day: date, target: int
     ) -> int:
-        """Make the units on ``day`` equal ``target``; the units read back."""
+        """Make the units on ``day`` equal ``target``; the units read back. The contract is
+        forgotten by the client's read cache before and after, whatever happens between."""
         async with self.lock(contract_id, service_id):
-            if (contract_id, service_id) in self._unknown:
-                raise PsaError(
-                    f"not changing service {service_id} on contract {contract_id} again: an "
-                    "adjustment of it this run has an unknown outcome",
-                    hint="the next run re-reads the units before posting anything for it",
-                )
-            await self._check_contract(contract_id, day)
-            await self.settle_open(contract_id, service_id)
-            rows = await self.reads.unit_rows(contract_id, service_id, day)
-            before = count_units(rows)
-            if before == target:
-                return before
-            if any(row.get("approveAndPostDate") for row in rows):
-                raise PsaError(
-                    f"contract {contract_id}'s period holding {day} is approved and posted in "
-                    "Autotask: its units cannot change",
-                    hint="bill the change from a day in an open period (the next billing date)",
-                )
-            delta = Delta(
-                contract_id, service_id, reference, day, Decimal(before), Decimal(target - before)
+            self.reads.forget(contract_id)
+            try:
+                return await self._set_units(contract_id, service_id, reference, day, target)
+            finally:
+                self.reads.forget(contract_id)
+
+    async def _set_units(
+        self, contract_id: int, service_id: int, reference: int | None, day: date, target: int
+    ) -> int:
+        if (contract_id, service_id) in self._unknown:
+            raise PsaError(
+                f"not changing service {service_id} on contract {contract_id} again: an "
+                "adjustment of it this run has an unknown outcome",
+                hint="the next run re-reads the units before posting anything for it",
             )
-            return await self._post(delta)
+        await self._check_contract(contract_id, day)
+        await self.settle_open(contract_id, service_id)
+        rows = await self.reads.unit_rows(contract_id, service_id, day)
+        before = count_units(rows)
+        if before == target:
+            return before
+        if not rows and reference is not None:
+            await self._check_link(contract_id, service_id, reference)
+        if any(row.get("approveAndPostDate") for row in rows):
+            raise PsaError(
+                f"contract {contract_id}'s period holding {day} is approved and posted in "
+                "Autotask: its units cannot change",
+                hint="bill the change from a day in an open period (the next billing date)",
+            )
+        delta = Delta(
+            contract_id, service_id, reference, day, Decimal(before), Decimal(target - before)
+        )
+        return await self._post(delta)
 
     async def settle_open(self, contract_id: int, service_id: int) -> None:
         """Step 1 of the module docstring: every open entry of the pair is settled or fatal."""
@@ -98,8 +110,21 @@ class DeltaPoster:
             except PsaError:
                 return
 
+    async def _check_link(self, contract_id: int, service_id: int, reference: int) -> None:
+        """A contract service the client found in an earlier read, and without units on the
+        day, is looked for again: if it was removed in Autotask since, a delta would add the
+        service back rather than change its units."""
+        links = await self.reads.links(contract_id, service_id)
+        if not any(link.get("id") == reference for link in links):
+            raise PsaError(
+                f"Autotask contract {contract_id} has no contract service {reference}",
+                hint="it may have been removed in Autotask; run again to plan afresh",
+            )
+
     async def _check_contract(self, contract_id: int, day: date) -> None:
-        """What Autotask would refuse with a 500 (an unknown outcome), refused here first."""
+        """What Autotask would refuse with a 500 (an unknown outcome), refused here first; the
+        contract as this client listed or first read it (its type, status and term do not
+        change during a run, and reading it once per line cost a request per line)."""
         row = await self.reads.contract(contract_id)
         where = f"Autotask contract {contract_id}"
         if row is None:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from psabill.core.entities import Addition, Agreement, CatalogItem, Company, Invoice
 from psabill.errors import PsaError
 from psabill.psa.autotask import mapping as at
+from psabill.psa.autotask.prefetch import ContractCache, Entry
 from psabill.psa.autotask.session import AutotaskSession
 from psabill.psa.pacing import WallClock
 from psabill.psa.tasks import gather_all, gather_pair
@@ -49,6 +50,9 @@ class AtReads:
         self.session = session
         self._wall = wall
         self._categories: dict[str, str] | None = None
+        self._contracts: dict[int, at.Row] = {}
+        self._services: dict[int, CatalogItem | None] = {}
+        self.cache = ContractCache()
 
     def today(self) -> date:
         return self._wall().date()
@@ -118,15 +122,36 @@ class AtReads:
             rows, lambda row: at.agreement(row, categories, today), "a Contracts query"
         )
         wanted = set(ids)
-        return [a for a in found if a.company_id in wanted]
+        listed = [a for a in found if a.company_id in wanted]
+        self._contracts.update(
+            {a.id: row for a, row in zip(found, rows, strict=True) if a.company_id in wanted}
+        )
+        self.cache.listed({a.id: (a.start_date, a.end_date) for a in listed if not a.cancelled})
+        return listed
 
     async def contract(self, contract_id: int) -> at.Row | None:
-        rows = await self.session.query("Contracts", [eq("id", int(contract_id))])
-        return next((r for r in rows if r.get("id") == contract_id), None)
+        """The Contracts record, as listed or first read by this client."""
+        if contract_id not in self._contracts:
+            rows = await self.session.query("Contracts", [eq("id", int(contract_id))])
+            found = next((r for r in rows if r.get("id") == contract_id), None)
+            if found is None:
+                return None
+            self._contracts[contract_id] = found
+        return self._contracts[contract_id]
 
     async def services(self, ids: Sequence[int]) -> dict[int, CatalogItem]:
-        rows = await self._in_chunks("Services", "id", sorted(set(ids))) if ids else []
-        return {s.id: s for s in self.decode(rows, at.catalog_item, "a Services query")}
+        """Services by id; each asked once per client, or found by name before (a run does
+        not change them; a sync's new lines need the services its catalog read found)."""
+        missing = sorted(set(ids) - self._services.keys())
+        if missing:
+            rows = await self._in_chunks("Services", "id", missing)
+            found = {s.id: s for s in self.decode(rows, at.catalog_item, "a Services query")}
+            self._services.update({i: found.get(i) for i in missing})
+        return {i: item for i in set(ids) if (item := self._services.get(i)) is not None}
+
+    def forget(self, contract_id: int) -> None:
+        """A write of the contract starts or ends: no answer kept for it is given again."""
+        self.cache.forget(contract_id)
 
     async def links(self, contract_id: int, service_id: int | None = None) -> list[at.Row]:
         """The ContractServices of a contract (of one service, when given)."""
@@ -145,15 +170,20 @@ class AtReads:
         return count_units(await self.unit_rows(contract_id, service_id, day))
 
     async def additions(self, agreement_id: int, on: date | None = None) -> list[Addition]:
-        day = on or self.today()
-        links = await self.links(agreement_id)
+        """The contract's services and units on ``on``, read with every contract known and
+        not yet read for that day (:mod:`.prefetch`)."""
+        contract_id, day = int(agreement_id), on or self.today()
+        self.cache.ask(contract_id, day)
+        async with self.cache.lock:
+            entry = self.cache.get(contract_id, day)
+            if entry is None:
+                entry = (await self._read_contracts(self.cache.batch(contract_id, day), day))[
+                    contract_id
+                ]
+        links, units = entry
         if not links:
             return []
-        conditions = [eq("contractID", int(agreement_id)), *covering(day)]
-        services, units = await gather_pair(
-            self.services([at.ident(link, "serviceID") for link in links]),
-            self.session.query("ContractServiceUnits", conditions),
-        )
+        services = await self.services([at.ident(link, "serviceID") for link in links])
         by_link: dict[Any, list[at.Row]] = {}
         for row in units:
             by_link.setdefault(row.get("contractServiceID"), []).append(row)
@@ -164,6 +194,25 @@ class AtReads:
 
         return self.decode(links, mapper, "a ContractServices query")
 
+    async def _read_contracts(self, contract_ids: list[int], day: date) -> dict[int, Entry]:
+        """The ContractServices (where not kept) and units on ``day`` of ``contract_ids``,
+        in bulk; kept for contracts not written meanwhile."""
+        started = self.cache.generations(contract_ids)
+        need = [c for c in contract_ids if self.cache.needs_links(c)]
+        link_rows, unit_rows = await gather_pair(
+            self._in_chunks("ContractServices", "contractID", need) if need else _none(),
+            self._in_chunks("ContractServiceUnits", "contractID", contract_ids, covering(day)),
+        )
+        links = _by_contract(link_rows, need)
+        units = _by_contract(unit_rows, contract_ids)
+        found = {
+            c: (links[c] if c in links else self.cache.links_of(c), units[c]) for c in contract_ids
+        }
+        service_ids = {row.get("serviceID") for rows, _ in found.values() for row in rows}
+        await self.services([i for i in service_ids if isinstance(i, int)])
+        self.cache.store(day, found, started)
+        return found
+
     async def catalog_items(self, identifiers: Sequence[str]) -> list[CatalogItem]:
         if isinstance(identifiers, str):
             raise TypeError("pass a list of identifiers, not one string")
@@ -171,6 +220,7 @@ class AtReads:
         rows = await self._in_chunks("Services", "name", names) if names else []
         wanted = {name.casefold() for name in names}
         found = self.decode(rows, at.catalog_item, "a Services query")
+        self._services.update({item.id: item for item in found})
         return [item for item in found if item.identifier.casefold() in wanted]
 
     async def search_catalog(self, text: str, limit: int = 50) -> list[CatalogItem]:
@@ -207,6 +257,20 @@ def count_units(rows: list[at.Row]) -> int:
     except at.Malformed as problem:
         message = f"Autotask answered a ContractServiceUnits query oddly: {problem}"
         raise PsaError(message) from None
+
+
+def _by_contract(rows: list[at.Row], contract_ids: list[int]) -> dict[int, list[at.Row]]:
+    """Rows by their ``contractID``, in the order served; only the contracts asked for."""
+    grouped: dict[int, list[at.Row]] = {c: [] for c in contract_ids}
+    for row in rows:
+        contract_id = row.get("contractID")
+        if isinstance(contract_id, int) and contract_id in grouped:
+            grouped[contract_id].append(row)
+    return grouped
+
+
+async def _none() -> list[at.Row]:
+    return []
 
 
 def _needle(text: str, limit: int) -> str:
