@@ -20,10 +20,6 @@ SANDBOX_NOTES = {
         "  Autotask adds from 50% of its hourly threshold), is 48% of the allowance, so a run",
         "  longer than a minute takes at least x2.08 the rate floor by design; pace fl shows it.",
     ],
-    "halopsa": [
-        "sandbox: the benchmark's HaloPSA sandbox finds an invoice's lines without copying every",
-        "  line first (perf_psa_sandbox.index_halo_lines: the same answers, less sandbox CPU).",
-    ],
 }
 RATE_TARGET = 1.5
 """Default rate: wall time at most this many times requests / the PSA's allowance."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import copy
 import json
 import re
 import signal
@@ -89,29 +88,7 @@ def counting(kind: str) -> type[Sandbox]:
     return Counting
 
 
-def index_halo_lines() -> None:
-    """Make the fake HaloPSA find one invoice's lines without copying every line first.
-
-    ``HaloWorld.lines_of`` (psabill/sandbox/halopsa/data.py) deep-copies all lines of all
-    invoices and then keeps one invoice's, so a list with ``includelines`` or a single GET costs
-    O(every line) sandbox CPU: at 500 x 5, 33 s of a no-change run was the sandbox's. Same
-    answer (copies, in id order), only the copying is restricted to the wanted lines.
-    """
-    from psabill.sandbox.halopsa import HaloWorld
-
-    def lines_of(self: HaloWorld, header_id: int) -> list[dict[str, Any]]:
-        with self.lock:
-            rows = self.tables["lines"]
-            return [
-                copy.deepcopy(rows[key]) for key in sorted(rows) if rows[key]["ihid"] == header_id
-            ]
-
-    HaloWorld.lines_of = lines_of  # type: ignore[method-assign]
-
-
 def serve(kind: str, companies: int, products: int) -> None:
-    if kind == "halopsa":
-        index_halo_lines()
     store = Store()
     seed_large(store, companies, products, seed=1)
     stop = threading.Event()

@@ -6,9 +6,11 @@ mapping in :mod:`.mapping`, ``psabill doctor`` in :mod:`.access`. This module ho
 * quantities are absolute (``qty_order``), so ``update_addition_quantity`` and
   ``cancel_addition`` post ``/RecurringInvoice/updatelines`` and are retried like reads; each is
   read back and compared with what was asked;
-* creating a line is not idempotent: :meth:`HaloClient.create_addition` re-reads the invoice's
-  lines first and posts ``/RecurringInvoice/Lines`` only when no line bills that item, and after
-  an unknown outcome posts again only when a re-read shows the line is still missing;
+* creating a line is not idempotent: :meth:`HaloClient.create_addition` posts
+  ``/RecurringInvoice/Lines`` only when a fresh view of the invoice's lines (read while holding
+  the invoice, then kept up to date by psabill's own confirmed writes: :mod:`.invoices`) shows
+  no line billing that item, and after an unknown outcome posts again only when a re-read
+  shows the line is still missing;
 * writes to one recurring invoice go one at a time (one lock per invoice): Halo fails
   overlapping writes to an invoice (HaloAPI issue #61);
 * ``/RecurringInvoice/process`` (invoice now) is never called, nor a header POST with ``lines``.
@@ -23,6 +25,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -36,6 +39,7 @@ from psabill.errors import PsaError, UnknownOutcome
 from psabill.psa.base import AccessReport
 from psabill.psa.halopsa import mapping as halo
 from psabill.psa.halopsa.bodies import item_body, line_body, not_applied, usable, wire
+from psabill.psa.halopsa.invoices import InvoiceWrites
 from psabill.psa.halopsa.reads import HaloReads
 from psabill.psa.halopsa.session import HaloSession
 from psabill.psa.http_setup import psa_http
@@ -77,7 +81,7 @@ class HaloClient(HaloReads, AsyncClosing):
         )
         super().__init__(HaloSession(psa, http, monotonic=monotonic, sleep=sleep), wall)
         self.http = http
-        self._invoice_locks: dict[int, asyncio.Lock] = {}
+        self._writes = InvoiceWrites(monotonic)
 
     def __repr__(self) -> str:
         return f"HaloClient(url={self.session.site!r})"
@@ -88,11 +92,11 @@ class HaloClient(HaloReads, AsyncClosing):
     def pacing_stats(self) -> PacingStats:
         return self.http.pacing_stats()
 
-    def _invoice(self, header_id: int) -> asyncio.Lock:
-        """The lock serialising writes to one recurring invoice (whose lines kept from the
-        last header list are dropped: they are about to change)."""
+    def _invoice(self, header_id: int) -> AbstractAsyncContextManager[None]:
+        """Hold one recurring invoice for one write (its lines kept from the last header list
+        are dropped: they are about to change, and are not fresh enough to create a line by)."""
         self._lines.pop(int(header_id), None)
-        return self._invoice_locks.setdefault(int(header_id), asyncio.Lock())
+        return self._writes.writing(header_id)
 
     # -- absolute writes -----------------------------------------------------------------------
 
@@ -123,7 +127,9 @@ class HaloClient(HaloReads, AsyncClosing):
             return await self._read_line(header_id, line_id)
 
     async def _read_line(self, header_id: int, line_id: int) -> Addition:
+        """The line as Halo shows it after a write; the read refreshes the invoice's view."""
         lines = await self.lines(header_id)
+        self._writes.read(header_id, lines)
         names = await self._item_names(lines)
         for line in lines:
             if line.get("id") == line_id:
@@ -149,11 +155,13 @@ class HaloClient(HaloReads, AsyncClosing):
                     "POST", "RecurringInvoice/Lines", body=body, idempotent=False
                 )
                 created = payload[0] if isinstance(payload, list) and payload else payload
+                self._writes.created(header_id, new.product_id, created)
                 if not isinstance(created, dict):
                     raise PsaError("HaloPSA answered the new line with something unexpected")
                 return halo.addition(created, await self._item_names([created]))
 
             async def reread(unknown: UnknownOutcome) -> Addition | None:
+                self._writes.forget(header_id)
                 try:
                     return await self._line_for(new)
                 except PsaError as error:
@@ -167,10 +175,13 @@ class HaloClient(HaloReads, AsyncClosing):
             return await self._create_once(post, reread)
 
     async def _line_for(self, new: NewAddition) -> Addition | None:
-        """The one line billing ``new``'s item from its effective date (read now); ``None``
-        when there is none; :class:`PsaError` "ambiguous" when there are several."""
-        self._lines.pop(new.agreement_id, None)
-        lines = await self.lines(new.agreement_id)
+        """The one line billing ``new``'s item from its effective date, by the invoice's fresh
+        view (read now when there is none); ``None`` when there is none; :class:`PsaError`
+        "ambiguous" when there are several. The caller holds the invoice."""
+        lines = self._writes.fresh(new.agreement_id)
+        if lines is None:
+            lines = await self.lines(new.agreement_id)
+            self._writes.read(new.agreement_id, lines)
         names = await self._item_names(lines)
         current = [halo.addition(line, names) for line in lines]
         same = [

@@ -83,8 +83,15 @@ class HaloWorld:
             return [copy.deepcopy(rows[key]) for key in sorted(rows)]
 
     def lines_of(self, header_id: int) -> list[dict[str, Any]]:
+        """Copies of one recurring invoice's lines ordered by id.
+
+        Lists with ``includelines`` and every ``includedetails`` GET call this per invoice, so
+        it filters before it copies: copying every line of every invoice first made each call
+        cost the whole table (33 s of sandbox CPU in a 500 x 5 no-change benchmark run)."""
         with self.lock:
-            return [line for line in self.records("lines") if line["ihid"] == header_id]
+            rows = self.tables["lines"]
+            wanted = sorted(key for key, line in rows.items() if line["ihid"] == header_id)
+            return [copy.deepcopy(rows[key]) for key in wanted]
 
     def dump(self) -> dict[str, Any]:
         with self.lock:
