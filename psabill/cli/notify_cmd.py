@@ -10,7 +10,7 @@ import click
 from psabill.cli.app import App, pass_app, warn
 from psabill.config.fields import check_email
 from psabill.errors import ExitCode, UsageError
-from psabill.notify import events_of, flush_outbox, send_test
+from psabill.notify import events_of, flush_outbox, send_test, send_test_urls
 from psabill.notify.compose import compose_test, summary_recipients
 
 
@@ -33,8 +33,10 @@ def test_message(app: App, to: tuple[str, ...]) -> None:
 
     Goes to [notify] emails and the billing admins who view invoices, or to
     --to. It uses the configured transport ([smtp], or transport = "folder")
-    but not the outbox: a failed test is not sent again later. Exit 1 when
-    it was not delivered, or when the server refused any recipient.
+    but not the outbox: a failed test is not sent again later. Without --to
+    it also sends a test notification to each [notify] urls entry (shown
+    masked). Exit 1 when anything was not delivered, or when the server
+    refused any recipient.
 
     \b
     Examples:
@@ -51,15 +53,23 @@ def test_message(app: App, to: tuple[str, ...]) -> None:
         )
     composed = compose_test(loaded.config, recipients, app.now())
     transport, delivery = send_test(loaded, composed, app.now())
+    problems: dict[str, str] = {}
     if loaded.config.notify.transport == "folder":
         click.echo(f"test message written to {delivery.answer} (transport = folder)")
-        return
-    click.echo(f"test message sent through {transport} to {', '.join(delivery.accepted)}")
-    click.echo(f"the server answered: {delivery.answer}")
-    problems = {**delivery.refused, **delivery.deferred}
-    for rcpt, answer in problems.items():
-        warn(f"the server refused {rcpt}: {answer}")
-    if problems:
+    else:
+        click.echo(f"test message sent through {transport} to {', '.join(delivery.accepted)}")
+        click.echo(f"the server answered: {delivery.answer}")
+        problems = {**delivery.refused, **delivery.deferred}
+        for rcpt, answer in problems.items():
+            warn(f"the server refused {rcpt}: {answer}")
+    failed_urls = 0
+    for url, why in [] if to else send_test_urls(loaded, app.now()):
+        if why is None:
+            click.echo(f"test notification delivered to {url}")
+        else:
+            failed_urls += 1
+            warn(f"test notification to {url} failed: {why}")
+    if problems or failed_urls:
         sys.exit(int(ExitCode.FAILURE))
 
 

@@ -24,7 +24,7 @@ from psabill.config.loader import LoadedConfig
 from psabill.config.models import Config
 from psabill.core.report import SyncReport
 from psabill.core.trends import Series
-from psabill.errors import PsabillError
+from psabill.errors import MailError, PsabillError
 from psabill.notify.apprise_channel import AppriseSession, ChannelMessage, channel_messages
 from psabill.notify.compose import Composed, compose_run
 from psabill.notify.customer_mail import CustomerDrafts, CustomerMail
@@ -204,6 +204,24 @@ def send_test(loaded: LoadedConfig, composed: Composed, now: datetime) -> tuple[
     )
     with open_session(loaded) as session:
         return session.description, session.deliver(envelope)
+
+
+def send_test_urls(loaded: LoadedConfig, now: datetime) -> list[tuple[str, str | None]]:
+    """A test notification to each ``[notify] urls`` entry, right away (not queued): each
+    URL, masked, with ``None`` when delivered or why it was not."""
+    from psabill.notify.apprise_channel import mask_url, test_envelope
+
+    urls = [secret.get_secret_value() for secret in loaded.config.notify.urls]
+    results: list[tuple[str, str | None]] = []
+    with AppriseSession(urls, timeout=30) as session:
+        for url in urls:
+            try:
+                session.deliver(test_envelope(loaded.config, url, now))
+            except MailError as exc:
+                results.append((mask_url(url), exc.message))
+            else:
+                results.append((mask_url(url), None))
+    return results
 
 
 def _compose(

@@ -28,6 +28,8 @@ from psabill.errors import MailError
 from psabill.notify.delivery import Delivery, Envelope
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from psabill.config.models import Config
     from psabill.notify.compose import Composed
     from psabill.state import OutboxRecord
@@ -121,6 +123,20 @@ def channel_messages(config: Config, composed: Sequence[Composed]) -> list[Chann
                 )
             )
     return found
+
+
+def test_envelope(config: Config, url: str, now: datetime) -> Envelope:
+    """What ``psabill notify test`` sends to ``url``: a short message through the same path
+    a summary takes."""
+    account = config.account.name
+    data = {
+        "title": f"psabill: test notification for {account}",
+        "body": f"psabill can reach this channel ({now:%Y-%m-%d %H:%M} UTC); run summaries "
+        "for this account will arrive here.",
+        "type": "info",
+    }
+    message = json.dumps(data, ensure_ascii=False).encode()
+    return Envelope(SENDER, (fingerprint(url),), message, f"{now:%Y%m%dT%H%M%SZ}-test")
 
 
 class AppriseSession:

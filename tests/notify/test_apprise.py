@@ -227,3 +227,51 @@ def test_a_chat_message_stuck_past_alert_after_is_an_error(world: World) -> None
     for text in (queued.output, late.output):
         assert TOKEN not in text
         assert PASSWORD not in text
+
+
+def _cli_config(tmp_path: Path, url: str) -> Path:
+    import tomli_w
+
+    data = base_config()
+    data["notify"] = {
+        "emails": "billing@northwind.example",
+        "urls": [url],
+        "transport": "folder",
+        "folder": "mail",
+    }
+    path = tmp_path / "psabill.toml"
+    path.write_text(tomli_w.dumps(data))
+    path.chmod(0o600)
+    return path
+
+
+def test_notify_test_reaches_each_url_and_says_so_masked(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    from click.testing import CliRunner
+
+    from psabill.cli import main
+
+    config = _cli_config(tmp_path, receiver.url())
+    argv = ["--config", str(config), "--state-dir", str(tmp_path / "state"), "notify", "test"]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0, result.output
+    masked = f"json://****@127.0.0.1:{receiver.port}/****"
+    assert f"test notification delivered to {masked}" in result.output
+    ((path, body),) = receiver.posts
+    assert (path, body["title"]) == (f"/{TOKEN}", "psabill: test notification for Northwind MSP")
+    assert TOKEN not in result.output and PASSWORD not in result.output
+
+
+def test_notify_test_fails_loudly_when_a_url_cannot_be_reached(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from psabill.cli import main
+
+    down = Receiver(free_port())  # never started: nothing listens there
+    config = _cli_config(tmp_path, down.url())
+    argv = ["--config", str(config), "--state-dir", str(tmp_path / "state"), "notify", "test"]
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 1, result.output
+    assert f"test notification to json://****@127.0.0.1:{down.port}/**** failed" in result.output
+    assert TOKEN not in result.output and PASSWORD not in result.output
