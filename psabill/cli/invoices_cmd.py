@@ -66,7 +66,8 @@ def list_invoices(
         echo_json({"period": month.name, "invoices": rows, "total": str(total)})
         return
     if not found:
-        click.echo(f"no invoices in {month.name} for {', '.join(identifiers) or 'no companies'}")
+        shown = sorted(set(named.names.values())) or identifiers  # names read, else as mapped
+        click.echo(f"no invoices in {month.name} for {', '.join(shown) or 'no companies'}")
         return
     agreement = psa_words(app).agreement.capitalize()
     _print_invoices(named, month, total, identifiers=app.verbosity > 0, agreement=agreement)

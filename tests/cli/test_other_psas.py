@@ -210,6 +210,9 @@ def test_invoices_list(world: World) -> None:
     assert result.exit_code == 0, result.output
     numbers = {invoice["number"] for invoice in json.loads(result.stdout)["invoices"]}
     assert numbers == {"INV-10231"}  # only the mapped customer's company
+    empty = world.run("invoices", "list", "--period", "2019-01")
+    assert empty.exit_code == 0, empty.output
+    assert "no invoices in 2019-01 for Acme Dental Group" in empty.output  # a name, not an id
 
 
 def test_products_create_works_or_says_the_psa_does_not_allow_it(world: World) -> None:
