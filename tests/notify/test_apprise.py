@@ -260,7 +260,8 @@ def test_notify_test_reaches_each_url_and_says_so_masked(
     assert f"test notification delivered to {masked}" in result.output
     ((path, body),) = receiver.posts
     assert (path, body["title"]) == (f"/{TOKEN}", "psabill: test notification for Northwind MSP")
-    assert TOKEN not in result.output and PASSWORD not in result.output
+    assert TOKEN not in result.output
+    assert PASSWORD not in result.output
 
 
 def test_notify_test_fails_loudly_when_a_url_cannot_be_reached(tmp_path: Path) -> None:
@@ -274,4 +275,5 @@ def test_notify_test_fails_loudly_when_a_url_cannot_be_reached(tmp_path: Path) -
     result = CliRunner().invoke(main, argv)
     assert result.exit_code == 1, result.output
     assert f"test notification to json://****@127.0.0.1:{down.port}/**** failed" in result.output
-    assert TOKEN not in result.output and PASSWORD not in result.output
+    assert TOKEN not in result.output
+    assert PASSWORD not in result.output
