@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from psabill.sandbox.admin import AdminApi
 from psabill.sandbox.api import API_ROOT, ConnectWiseApi
@@ -93,7 +93,7 @@ class Sandbox:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
