@@ -180,8 +180,11 @@ def _source_check(
     source: Source, base_dir: Path, env: Mapping[str, str], decimal: frozenset[str]
 ) -> AccessCheck:
     name = f"source {source.name}"
+    warnings: list[str] = []
     try:
-        records = read_source(source, base_dir=base_dir, env=env, decimal_skus=decimal)
+        records = read_source(
+            source, base_dir=base_dir, env=env, decimal_skus=decimal, warnings=warnings
+        )
     except SourceError as exc:
         setting = f'[[sources]] name = "{source.name}": {_source_setting(source)}'
         hint = f"{exc.hint} ({setting})" if exc.hint else f"check {setting}"
@@ -192,7 +195,8 @@ def _source_check(
         f"{count} {'record' if count == 1 else 'records'} for {customers} "
         f"{'customer' if customers == 1 else 'customers'} from {_where(source)}"
     )
-    return AccessCheck(name, True, detail)
+    warned = "".join(f"; warning: {text}" for text in warnings)  # what a run would say too
+    return AccessCheck(name, True, detail + warned)
 
 
 def _source_setting(source: Source) -> str:

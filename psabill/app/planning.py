@@ -52,14 +52,15 @@ class Planner:
         report: SyncReport,
         history: History,
     ) -> Plan:
-        """Fill ``report`` with scope, source errors and resolution; return the guarded plan
-        (or the saved plan, once the PSA is shown to still match it)."""
+        """Fill ``report`` with scope, source errors and warnings, and resolution; return the
+        guarded plan (or the saved plan, once the PSA is shown to still match it)."""
         config = self.loaded.config
         report.scope = scope = scope_of(self.loaded, request, report.due)
         keys = frozenset(scope)
         with collector_held():
             sources = self._read_sources(report.now)
             report.source_errors = [str(r.error) for r in sources if r.error is not None]
+            report.source_warnings = [text for r in sources for text in r.warnings]
             report.resolution = resolution = resolve(config, _usage(sources), keys)
         customers = [c for c in config.customers if customer_key(c) in keys]
         today = report.now.astimezone(config.account.zone).date()

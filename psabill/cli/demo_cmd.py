@@ -13,7 +13,7 @@ import click
 
 from psabill.app.runner import Runner
 from psabill.cli.app import App, pass_app
-from psabill.cli.render import echo_mail, print_report
+from psabill.cli.render import echo_mail, echo_source_warnings, print_report
 from psabill.config.loader import load_config
 from psabill.core.report import SyncReport, SyncRequest
 from psabill.sandbox.demo import DemoPsa, DemoSetup, prepare, start_sandbox, start_sophos
@@ -128,6 +128,7 @@ def _run(runner: Runner) -> SyncReport:
     result = runner.run(SyncRequest(trigger="manual", acting_admin="demo"))
     if result.error is not None:
         raise result.error
+    echo_source_warnings(result.report)
     print_report(result.report)
     echo_mail(result.mail, as_json=False)
     return result.report

@@ -126,6 +126,7 @@ def report_json(report: SyncReport, exit_code: ExitCode | None = None) -> dict[s
         "scope": list(report.scope),
         "due": [_due_json(d) for d in report.due],
         "source_errors": report.source_errors,
+        "source_warnings": report.source_warnings,
         "repairs": report.repairs,
         "completed": report.completed,
         "fatal": report.fatal,
@@ -232,10 +233,17 @@ def _stuck_json(stuck: StuckMail) -> dict[str, Any]:
     }
 
 
+def echo_source_warnings(report: SyncReport) -> None:
+    """What a source warned about (it changes a bill): on stderr under -q too."""
+    for text in report.source_warnings:
+        echo_err(text, level="warning", prefix="warning: ")
+
+
 def echo_alarms(report: SyncReport) -> None:
     """What changes a bill or hides one from its readers, at error level: shown under -q."""
     for missed in report.missed:
         echo_err(str(missed), level="error", prefix="error: ")
+    echo_source_warnings(report)
     for run_id in report.recovered:
         warn(
             f"run {run_id} stopped before it finished (killed or crashed); this run re-read "

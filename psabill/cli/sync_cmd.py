@@ -226,6 +226,9 @@ def plan(
     if out is not None and report.plan is not None:
         save_plan(out, report.plan, account=app.loaded().config.account.name, scope=report.scope)
         echo_err(f"plan saved to {out}; apply it with `psabill sync --plan {out}`")
+    from psabill.cli.render import echo_source_warnings
+
+    echo_source_warnings(report)  # as `sync` does: shown under -q and beside --json too
     # The plan is this command's result, even with -q; it exits as `sync` would.
     _finish(app, report, as_json, always=True, code=plan_exit_code(report.plan), show_all=show_all)
 

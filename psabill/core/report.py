@@ -132,6 +132,9 @@ class SyncReport:
     results: list[LineResult] = field(default_factory=list)
     resolution: Resolution | None = None
     source_errors: list[str] = field(default_factory=list)
+    source_warnings: list[str] = field(default_factory=list)
+    """What a source said that changes a bill without failing it (a month read before it is
+    over, usage without a customer, ...): shown wherever errors are, never only logged."""
     repairs: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     fatal: str | None = None
@@ -177,6 +180,7 @@ def summary_data(report: SyncReport) -> dict[str, object]:
         "counts": counts,
         "scope": list(report.scope),
         "source_errors": report.source_errors,
+        "source_warnings": report.source_warnings,
         "repairs": report.repairs,
         "guard_trips": [str(trip) for trip in report.plan.guard_trips] if report.plan else [],
         "completed": report.completed,

@@ -196,8 +196,8 @@ def failures_of(report: SyncReport) -> tuple[Failure, ...]:
 
 
 def notes_of(report: SyncReport) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Unmapped ids, repairs, guard trips, recovered runs, held customer summaries and unit
-    adjustments to check: each titled list that has items."""
+    """Source warnings, unmapped ids, repairs, guard trips, recovered runs, held customer
+    summaries and unit adjustments to check: each titled list that has items."""
     return tuple((title, items) for title, items in _notes(report) if items)
 
 
@@ -246,6 +246,7 @@ def _notes(report: SyncReport) -> list[tuple[str, tuple[str, ...]]]:
         not_synced = tuple(resolution.not_synced)
     trips = tuple(str(trip) for trip in report.plan.guard_trips) if report.plan else ()
     return [
+        ("Source warnings", tuple(report.source_warnings)),
         ("Unmapped customers (not billed)", customers),
         ("Unmapped products (not billed)", products),
         ("Not synced", not_synced),

@@ -39,11 +39,14 @@ class UsageRecord:
 
 @dataclass(frozen=True)
 class SourceResult:
-    """What reading one source gave: its records, or the error that failed it as a whole."""
+    """What reading one source gave: its records, or the error that failed it as a whole,
+    and its warnings: what does not fail the source but changes a bill (a month read before
+    it is over, usage no customer owns, ...), one sentence each, said even when it failed."""
 
     source: str
     records: tuple[UsageRecord, ...]
     error: SourceError | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

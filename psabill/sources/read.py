@@ -38,6 +38,7 @@ def read_source(
     env: Mapping[str, str],
     decimal_skus: frozenset[str] = frozenset(),
     moment: RunMoment | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[UsageRecord, ...]:
     """All usage records of one source, validated and merged per its duplicate policy.
 
@@ -45,12 +46,15 @@ def read_source(
     start there. ``env`` is the environment a command runs with. Quantities may
     be fractional only for SKUs in ``decimal_skus``. A vendor API source reads the
     month ``moment`` (the run: its instant, zone and schedule mode; default now, UTC,
-    monthly) falls in. Raises SourceError.
+    monthly) falls in. What the source warns about goes into ``warnings`` (logged when
+    ``None``), even when it then fails. Raises SourceError.
     """
     try:
         if isinstance(source, VendorSource):
             now = moment or RunMoment(datetime.now(UTC))
-            records: tuple[UsageRecord, ...] = read_vendor(source, now, decimal_skus)
+            records: tuple[UsageRecord, ...] = read_vendor(
+                source, now, decimal_skus, warnings=warnings
+            )
         else:
             records = collect(source, _rows(source, base_dir, env), decimal_skus)
     except SourceError as exc:
@@ -74,19 +78,31 @@ def read_all(
     decimal_skus: frozenset[str],
     moment: RunMoment | None = None,
 ) -> list[SourceResult]:
-    """Read every source; a failing source is reported in its result, the others still read."""
+    """Read every source; a failing source is reported in its result, the others still read.
+    Each result carries its source's warnings, a failed one's too."""
     results: list[SourceResult] = []
     for source in sources:
+        warnings: list[str] = []
         try:
             records = read_source(
-                source, base_dir=base_dir, env=env, decimal_skus=decimal_skus, moment=moment
+                source,
+                base_dir=base_dir,
+                env=env,
+                decimal_skus=decimal_skus,
+                moment=moment,
+                warnings=warnings,
             )
         except SourceError as exc:
             log.debug("source %s failed: %s", source.name, exc)
-            results.append(SourceResult(source.name, (), exc))
+            results.append(SourceResult(source.name, (), exc, _lines(warnings)))
         else:
-            results.append(SourceResult(source.name, records, None))
+            results.append(SourceResult(source.name, records, None, _lines(warnings)))
     return results
+
+
+def _lines(warnings: list[str]) -> tuple[str, ...]:
+    """Each warning one printable line: a vendor's name in it may hold a line break."""
+    return tuple(_one_line(text) for text in warnings)
 
 
 def _rows(source: Source, base_dir: Path, env: Mapping[str, str]) -> Iterator[RawRow]:

@@ -54,6 +54,8 @@ class FakeSophos:
     server: SophosSandbox
     clock: Clock
     runtime: Runtime
+    warnings: list[str] = field(default_factory=list)
+    """What every read so far warned about."""
 
     @property
     def world(self) -> SophosWorld:
@@ -73,7 +75,7 @@ class FakeSophos:
 
     def read(self, source: SophosSource | None = None, **moment: Any) -> tuple[VendorRecord, ...]:
         when = RunMoment(moment.pop("now", self.clock.now), **moment)
-        return read_vendor(source or self.source(), when, frozenset(), self.runtime)
+        return read_vendor(source or self.source(), when, frozenset(), self.runtime, self.warnings)
 
     def paths(self) -> list[str]:
         return [r.path for r in self.server.requests()]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from psabill.errors import SourceError
 from psabill.sandbox.sophos_data import Tenant
-from psabill.sources.vendors import RunMoment
+from psabill.sources import read_all
+from psabill.sources.vendors import RunMoment, read_vendor
 from psabill.sources.vendors.period import usage_month
 from tests.sources.sophos_support import FakeSophos, fake_sophos, many_lines  # noqa: F401
 
@@ -31,13 +33,25 @@ def test_records_sum_lines_per_tenant_and_sku_with_names(sophos: FakeSophos) -> 
     assert sophos.paths() == [TOKEN, "/whoami/v1", "/partner/v1/tenants", USAGE_NOV]
 
 
-def test_a_line_without_a_tenant_is_kept_as_an_unmapped_customer(
-    sophos: FakeSophos, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.WARNING):
-        records = sophos.read()
+def test_a_line_without_a_tenant_is_kept_as_an_unmapped_customer(sophos: FakeSophos) -> None:
+    records = sophos.read()
     orphan = next(r for r in records if r.customer == "no-tenant-SA-0001")
     assert orphan.quantity == Decimal(10)
+    assert sophos.warnings == [
+        'sophos "sophos": 2026-11: 10 seats of usage without a tenant (accountId), listed as '
+        "unmapped customer no-tenant-SA-0001",
+        'sophos "sophos": 2026-11: billableQuantity (which bills) differs from actualQuantity '
+        "for 2 tenants and SKUs: Acme Dental Group CIXA billable 45, in use 47; "
+        "Standalone subscription CIXA billable 10, in use 9",
+    ]
+
+
+def test_warnings_are_logged_when_nobody_collects_them(
+    sophos: FakeSophos, caplog: pytest.LogCaptureFixture
+) -> None:
+    when = RunMoment(sophos.clock.now)
+    with caplog.at_level(logging.WARNING):
+        read_vendor(sophos.source(), when, frozenset(), sophos.runtime)
     assert "10 seats of usage without a tenant (accountId)" in caplog.text
     assert "billableQuantity (which bills) differs from actualQuantity for 2 tenants" in caplog.text
 
@@ -99,16 +113,31 @@ def test_which_month_is_read() -> None:
     assert not usage_month(RunMoment(at, UTC, "monthly"), "current").partial
 
 
-def test_a_weekly_run_reads_the_month_so_far_and_says_so(
-    sophos: FakeSophos, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_weekly_run_reads_the_month_so_far_and_says_so(sophos: FakeSophos) -> None:
     source = sophos.source(usage_month="current")
-    with caplog.at_level(logging.WARNING), pytest.raises(SourceError):
+    with pytest.raises(SourceError):
         sophos.read(source, mode="weekly")  # the fake publishes no month before it ends
-    assert "reads 2026-12 so far" in caplog.text
+    assert sophos.warnings == [  # said before the read failed, and kept
+        'sophos "sophos": reads 2026-12 so far (the month is not over; a weekly or daily '
+        "schedule bills the usage to date)"
+    ]
 
 
 def test_fractions_are_refused_unless_the_sku_allows_them(sophos: FakeSophos) -> None:
     sophos.world.usage[(2026, 11)][0]["billableQuantity"] = 2.5
     with pytest.raises(SourceError, match=r"items\[0\]: 2.5 is not a whole number"):
         sophos.read()
+
+
+def test_read_all_carries_the_warnings_each_on_one_line(sophos: FakeSophos) -> None:
+    for line in sophos.world.usage[(2026, 11)]:
+        if "accountId" not in line:
+            line["partnerAccountName"] = "Standalone\nsubscription"
+    when = RunMoment(sophos.clock.now)
+    [result] = read_all(
+        [sophos.source()], base_dir=Path("."), env={}, decimal_skus=frozenset(), moment=when
+    )
+    assert result.ok
+    assert len(result.warnings) == 2
+    assert all(text.isprintable() for text in result.warnings)
+    assert "Standalone\\nsubscription CIXA billable 10, in use 9" in result.warnings[1]

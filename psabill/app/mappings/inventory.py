@@ -7,6 +7,7 @@ rest: the rows are still listed and the failure is reported beside them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,8 @@ from psabill.psa.base import PsaClient
 from psabill.sources import SourceResult, read_all
 from psabill.sources.vendors.records import names_seen
 from psabill.state import Ledger, ledger_path
+
+log = logging.getLogger(__name__)
 
 Row = TypeVar("Row")
 
@@ -232,6 +235,8 @@ def read_sources(
             env=env,
             decimal_skus=frozenset(p.sku for p in config.products if p.decimal_quantities),
         )
+    for text in (text for r in results for text in r.warnings):
+        log.warning("%s", text)  # a listing says what a source warns about, as it always did
     errors = [f"{r.source}: {r.error}" for r in results if r.error is not None]
     return [r for r in results if r.error is None], errors
 

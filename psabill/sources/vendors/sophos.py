@@ -6,13 +6,15 @@ Customer = tenant id (``accountId``), named after the tenant; SKU = ``sku`` (els
 added up over the lines of one tenant and SKU. A line without ``accountId`` (a standalone
 subscription) is kept as customer ``no-tenant-<account number>``, so a run lists it as an
 unmapped customer. What a reader should notice (counts that bill differently from what is
-in use, lines without a tenant, a month not over yet) is logged as a warning naming the source.
+in use, lines without a tenant, a month not over yet) changes a bill, so it is not a log line a
+``-q`` cron run would swallow: it is one of the source's *warnings* (a sentence naming the
+source), which the run shows on stderr, in ``--json`` and in its summary mail.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from psabill.config.vendor_models import SophosSource
@@ -39,20 +41,24 @@ def read_sophos(
     moment: RunMoment,
     decimal_skus: frozenset[str],
     runtime: Runtime = DEFAULT_RUNTIME,
+    warnings: list[str] | None = None,
 ) -> tuple[VendorRecord, ...]:
-    """Every tenant's usage of the month the run reads. Raises SourceError."""
+    """Every tenant's usage of the month the run reads. Raises SourceError.
+
+    Warnings go into ``warnings`` as they are found, so one said before a failure (the month
+    is not over) survives it; without a list they are logged, as nothing may go unsaid.
+    """
+    warn: Callable[[str], None] = warnings.append if warnings is not None else log.warning
     month = usage_month(moment, source.usage_month)
     if month.partial:
-        log.warning(
-            "%s: reads %s so far (the month is not over; a weekly or daily schedule bills "
-            "the usage to date)",
-            label(source),
-            month.label,
+        warn(
+            f"{label(source)}: reads {month.label} so far (the month is not over; a weekly or "
+            "daily schedule bills the usage to date)"
         )
     names, items = run_sync(lambda: _fetch(source, month, runtime))
     lines = list(_lines(source, month, items, names))
     records = summed(source, lines, decimal_skus)
-    _warn_about(source, month, records)
+    _warn_about(source, month, records, warn)
     return records
 
 
@@ -106,24 +112,28 @@ def _placeholder(item: dict[str, Any]) -> str:
     return f"{NO_TENANT}-{account}" if account else NO_TENANT
 
 
-def _warn_about(source: SophosSource, month: UsageMonth, records: tuple[VendorRecord, ...]) -> None:
+def _warn_about(
+    source: SophosSource,
+    month: UsageMonth,
+    records: tuple[VendorRecord, ...],
+    warn: Callable[[str], None],
+) -> None:
+    where = f"{label(source)}: {month.label}"
     orphans = [r for r in records if r.customer.startswith(NO_TENANT)]
     if orphans:
-        log.warning(
-            "%s: %s: %s seats of usage without a tenant (accountId), listed as unmapped %s %s",
-            label(source), month.label, sum(r.quantity for r in orphans),
-            "customer" if len(orphans) == 1 else "customers", _some(r.customer for r in orphans),
-        )  # fmt: skip
+        seats = sum(r.quantity for r in orphans)
+        whom = "customer" if len(orphans) == 1 else "customers"
+        warn(
+            f"{where}: {seats} seats of usage without a tenant (accountId), listed as unmapped "
+            f"{whom} {_some(r.customer for r in orphans)}"
+        )
     noted = [r for r in records if r.note]
     if noted:
         quantity = source.quantity_field
         other = "actualQuantity" if quantity == "billableQuantity" else "billableQuantity"
-        log.warning(
-            "%s: %s: %s (which bills) differs from %s for %s: %s",
-            label(source), month.label, quantity, other,
-            _count(len(noted), "tenant and SKU", "tenants and SKUs"),
-            _some(f"{r.customer_name or r.customer} {r.sku} {r.note}" for r in noted),
-        )  # fmt: skip
+        count = _count(len(noted), "tenant and SKU", "tenants and SKUs")
+        some = _some(f"{r.customer_name or r.customer} {r.sku} {r.note}" for r in noted)
+        warn(f"{where}: {quantity} (which bills) differs from {other} for {count}: {some}")
 
 
 def _count(n: int, one: str, many: str) -> str:
