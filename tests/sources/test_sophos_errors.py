@@ -123,12 +123,18 @@ def test_the_token_service_is_retried_too(sophos: FakeSophos) -> None:
     assert sophos.server.faults.injected() == {"status:502": 1}
 
 
-def test_a_revoked_token_fails_and_is_not_reused(sophos: FakeSophos) -> None:
+def test_a_revoked_token_is_replaced_once_and_never_reused(sophos: FakeSophos) -> None:
     sophos.read()
     sophos.server.sophos._tokens.clear()  # revoked on the server
+    sophos.read()  # the cached token is refused, a new one is asked for, the read goes on
+    assert sophos.server.sophos.tokens_issued == 2
+
+
+def test_a_token_refused_even_when_new_fails_the_source(sophos: FakeSophos) -> None:
+    rule = sophos.server.faults.add(http_error(401, path="/whoami/v1", times=2))
     error = _fails(sophos)
     assert "Sophos Central refused the access token (HTTP 401" in error.message
-    sophos.read()
+    assert rule.fired == 2  # the first answer, and the one to the new token
     assert sophos.server.sophos.tokens_issued == 2
 
 

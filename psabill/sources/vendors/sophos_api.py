@@ -126,11 +126,13 @@ class SophosApi:
         missing: Missing | None = None,
     ) -> Answer:
         """GET with the bearer token (and ``X-Partner-ID``); a refusal raises SourceError,
-        a 404 the ``missing`` message when one is given."""
-        headers = await self.bearer()
-        if partner is not None:
-            headers["X-Partner-ID"] = partner.id
-        answer = await self.session.get(url, params=params, headers=headers, what=what)
+        a 404 the ``missing`` message when one is given. A 401 drops the cached token and is
+        tried once more with a new one: a token the cache still thought valid may have been
+        revoked, or issued by a server that has since forgotten it."""
+        answer = await self._get(url, params, what, partner)
+        if answer.status == 401:
+            self.session.runtime.tokens.forget(self._token_key)
+            answer = await self._get(url, params, what, partner)
         if answer.ok and isinstance(answer.body, dict):
             return answer
         if answer.status == 401:
@@ -138,6 +140,14 @@ class SophosApi:
         if answer.status == 404 and missing is not None:
             raise self.session.fail(f"{missing.message} ({refusal(answer)})", missing.hint)
         raise self._refused(answer, what, partner)
+
+    async def _get(
+        self, url: str, params: dict[str, str], what: str, partner: Partner | None
+    ) -> Answer:
+        headers = await self.bearer()
+        if partner is not None:
+            headers["X-Partner-ID"] = partner.id
+        return await self.session.get(url, params=params, headers=headers, what=what)
 
     def _refused(self, answer: Answer, what: str, partner: Partner | None) -> SourceError:
         status, why = answer.status, refusal(answer)
