@@ -15,7 +15,7 @@ interrupt creates, updates and cancels.
 
 The world runs on any PSA (``kind``). On Autotask, whose client never takes a service to 0
 units, every key is reported every day, and two more kills land inside a delta
-(:mod:`.psa_stage_child`): ``sending`` (journal entry committed, adjustment not POSTed) and
+(:mod:`.stage_child`): ``sending`` (journal entry committed, adjustment not POSTed) and
 ``posted`` (adjustment landed, entry not settled). The next run must settle the entry by a
 read (``lost`` / ``landed``) and never post the delta twice (:mod:`.psa_deltas`).
 """
@@ -56,7 +56,7 @@ from tests.reliability.support import CUSTOMERS, FIGURES, KEYS, PRODUCTS, World,
 STAGES: Final[tuple[Stage, ...]] = ("started", "sent", "confirmed", "summary")
 """Where a kill lands; :func:`.kill_checks.check_killed` knows what each one leaves."""
 DELTA_STAGES: Final = ("sending", "posted")
-"""Autotask's kills inside a delta (:mod:`.psa_stage_child`)."""
+"""Autotask's kills inside a delta (:mod:`.stage_child`)."""
 REPEATED: Final = ("sent", *DELTA_STAGES)
 """Stages a run passes once per write: a kill lands at the 1st to 3rd pass."""
 
@@ -144,8 +144,8 @@ class KillWorld:
         self.world.set_usage(usage)
 
     def child(self, stage: str, occurrence: int, *, mode: str = "kill") -> subprocess.Popen[str]:
-        """A scheduled run at ``now`` in its own process; see :mod:`.psa_stage_child`."""
-        argv = [sys.executable, "-m", "tests.reliability.psa_stage_child"]
+        """A scheduled run at ``now`` in its own process; see :mod:`.stage_child`."""
+        argv = [sys.executable, "-m", "tests.reliability.stage_child"]
         argv += [str(self.world.config), str(self.world.state_dir), str(self.mail_log)]
         argv += [self.now.isoformat(), stage, str(occurrence), mode]
         FIGURES.runs += 1
